@@ -1,0 +1,32 @@
+-- The role that web requests run tenant-scoped queries as (`SET LOCAL ROLE flotilla_app`
+-- inside each transaction, with app.tenant_id set for that transaction only).
+-- NOLOGIN, not a superuser, owns nothing and has no BYPASSRLS: the policies bind it.
+-- Roles are cluster-wide, so two databases migrating at once may race to create it;
+-- the exception handler makes the loser carry on.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'flotilla_app') THEN
+    CREATE ROLE flotilla_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL;
+END
+$$;--> statement-breakpoint
+-- The connecting user must be a member to SET ROLE to it (a superuser needs nothing;
+-- a CREATEROLE user on PostgreSQL 16+ is made its admin when it creates it).
+DO $$
+BEGIN
+  IF NOT pg_has_role(current_user, 'flotilla_app', 'MEMBER') THEN
+    EXECUTE format('GRANT flotilla_app TO %I', current_user);
+  END IF;
+END
+$$;--> statement-breakpoint
+GRANT USAGE ON SCHEMA public TO flotilla_app;--> statement-breakpoint
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO flotilla_app;--> statement-breakpoint
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO flotilla_app;--> statement-breakpoint
+-- Tables that later migrations create get the same grants.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO flotilla_app;--> statement-breakpoint
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO flotilla_app;--> statement-breakpoint
+-- Uncompressed out-of-line storage: a Range request reads only the slice it asks for.
+ALTER TABLE firmware_files ALTER COLUMN content SET STORAGE EXTERNAL;--> statement-breakpoint
+ALTER TABLE firmware_files ADD CONSTRAINT firmware_files_size_check CHECK (octet_length(content) = size_bytes);

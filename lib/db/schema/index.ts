@@ -1,0 +1,5 @@
+export * from "./rls";
+export * from "./tenants";
+export * from "./devices";
+export * from "./firmware";
+export * from "./campaigns";

@@ -1,0 +1,159 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "@/lib/db/client";
+import {
+  deviceGroupMembers,
+  deviceGroups,
+  devices,
+  firmwareFiles,
+  firmwareVersions,
+  otaCampaigns,
+  otaDeviceStatus,
+  tenants,
+  users,
+} from "@/lib/db/schema";
+import { hashPassword } from "@/lib/auth/password";
+import { firmwareDownloadPath } from "@/lib/ota/urls";
+import { demoBinary, sha256Hex } from "./binary";
+import {
+  DEMO_CAMPAIGN,
+  DEMO_DEVICE_COUNT,
+  DEMO_FIRMWARE,
+  DEMO_GROUPS,
+  DEMO_PASSWORD,
+  DEMO_TENANTS,
+  DEMO_USERS,
+  demoDeviceId,
+} from "./data";
+
+const SEED_LOCK = 7_401_554;
+
+/** True when no tenant exists yet: `npm start` seeds the demo only into a new database. */
+export async function isDatabaseEmpty(db: Db): Promise<boolean> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tenants);
+  return (row?.n ?? 0) === 0;
+}
+
+/**
+ * Writes task 002's demo data. Runs as the migrating (owner) user because it writes
+ * two tenants; every statement names its tenant. Idempotent: every insert skips
+ * what exists, so seeding twice changes nothing.
+ */
+export async function seedDemo(db: Db, publicUrl: string): Promise<void> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`);
+    await tx.insert(tenants).values([...DEMO_TENANTS]).onConflictDoNothing();
+    await tx
+      .insert(users)
+      .values(DEMO_USERS.map((u) => ({ ...u, passwordHash })))
+      .onConflictDoNothing();
+
+    for (const { tenantId } of DEMO_TENANTS) {
+      const ids = Array.from({ length: DEMO_DEVICE_COUNT }, (_, i) => i + 1);
+      await tx
+        .insert(devices)
+        .values(
+          ids.map((n) => ({
+            tenantId,
+            deviceId: demoDeviceId(tenantId, n),
+            deviceType: "sensor",
+            fwVersion: n === DEMO_CAMPAIGN.failedDevice ? "1.0.0" : "1.1.0",
+          })),
+        )
+        .onConflictDoNothing();
+      await tx
+        .insert(deviceGroups)
+        .values(DEMO_GROUPS.map(({ groupId, name, description }) => ({ tenantId, groupId, name, description })))
+        .onConflictDoNothing();
+      await tx
+        .insert(deviceGroupMembers)
+        .values(
+          DEMO_GROUPS.flatMap((g) =>
+            g.members.map((n) => ({ tenantId, groupId: g.groupId, deviceId: demoDeviceId(tenantId, n) })),
+          ),
+        )
+        .onConflictDoNothing();
+
+      for (const fw of DEMO_FIRMWARE) {
+        const content = demoBinary(`flotilla-demo-firmware-${fw.version}`, fw.size);
+        const sha256 = sha256Hex(content);
+        const [created] = await tx
+          .insert(firmwareVersions)
+          .values({
+            tenantId,
+            version: fw.version,
+            description: fw.description,
+            fileUrl: "pending", // replaced below, once the id is known
+            fileSizeBytes: fw.size,
+            checksumSha256: sha256,
+            deviceType: "sensor",
+            createdBy: `demo-admin-${tenantId}`,
+          })
+          .onConflictDoNothing()
+          .returning({ id: firmwareVersions.id });
+        if (!created) continue;
+        await tx
+          .update(firmwareVersions)
+          .set({ fileUrl: `${publicUrl}${firmwareDownloadPath(created.id)}` })
+          .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, created.id)));
+        await tx.insert(firmwareFiles).values({ firmwareId: created.id, tenantId, sizeBytes: fw.size, sha256, content });
+      }
+
+      await seedCompletedCampaign(tx, tenantId);
+    }
+  });
+}
+
+async function seedCompletedCampaign(tx: DbOrTx, tenantId: string) {
+  const [existing] = await tx
+    .select({ id: otaCampaigns.id })
+    .from(otaCampaigns)
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.name, DEMO_CAMPAIGN.name)));
+  if (existing) return;
+  const [fw] = await tx
+    .select({ id: firmwareVersions.id })
+    .from(firmwareVersions)
+    .where(
+      and(
+        eq(firmwareVersions.tenantId, tenantId),
+        eq(firmwareVersions.version, DEMO_CAMPAIGN.version),
+        eq(firmwareVersions.deviceType, "sensor"),
+      ),
+    );
+  if (!fw) throw new Error(`demo firmware ${DEMO_CAMPAIGN.version} missing for ${tenantId}`);
+  const [campaign] = await tx
+    .insert(otaCampaigns)
+    .values({
+      tenantId,
+      name: DEMO_CAMPAIGN.name,
+      firmwareVersionId: fw.id,
+      targetGroupId: DEMO_CAMPAIGN.groupId,
+      rolloutStrategy: "linear",
+      rolloutRate: DEMO_CAMPAIGN.rolloutRate,
+      abortThreshold: DEMO_CAMPAIGN.abortThreshold,
+      status: "COMPLETED",
+      totalDevices: DEMO_DEVICE_COUNT,
+      succeeded: DEMO_DEVICE_COUNT - 1,
+      failed: 1,
+      startedAt: sql`now() - interval '2 days'`,
+      completedAt: sql`now() - interval '1 day'`,
+      createdBy: `demo-admin-${tenantId}`,
+    })
+    .returning({ id: otaCampaigns.id });
+  const ids = Array.from({ length: DEMO_DEVICE_COUNT }, (_, i) => i + 1);
+  await tx.insert(otaDeviceStatus).values(
+    ids.map((n) => {
+      const failed = n === DEMO_CAMPAIGN.failedDevice;
+      return {
+        tenantId,
+        campaignId: campaign!.id,
+        deviceId: demoDeviceId(tenantId, n),
+        status: failed ? ("FAILED" as const) : ("SUCCESS" as const),
+        progressPct: failed ? 0 : 100,
+        errorMessage: failed ? DEMO_CAMPAIGN.failedMessage : null,
+        startedAt: sql`now() - interval '2 days' + ${n - 1} * interval '10 minutes'`,
+        completedAt: sql`now() - interval '1 day' + ${n - 1} * interval '5 minutes'`,
+      };
+    }),
+  );
+}

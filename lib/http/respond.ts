@@ -1,0 +1,24 @@
+import { AppError, Conflict, type ErrorCode } from "./errors";
+
+/** PostgreSQL's error, whether thrown bare (postgres.js) or wrapped by drizzle ("Failed query: …"). */
+function pgCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The one error mapper: typed errors to the seed's `{"detail"}` body plus our stable `code`. */
+export function errorResponse(err: unknown): Response {
+  let mapped: AppError | undefined = err instanceof AppError ? err : undefined;
+  // A unique violation that domain code did not anticipate is still a conflict, not a 500.
+  if (!mapped && pgCode(err) === "23505") mapped = new Conflict("Resource already exists");
+  if (mapped) return json(mapped.status, mapped.code, mapped.detail);
+  console.error("[web] unhandled error:", err);
+  return json(500, "internal", "Internal server error");
+}
+
+function json(status: number, code: ErrorCode, detail: unknown): Response {
+  return Response.json({ detail, code }, { status });
+}

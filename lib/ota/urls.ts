@@ -1,0 +1,2 @@
+/** Where Flotilla serves a firmware binary it stores (Range requests supported). */
+export const firmwareDownloadPath = (firmwareId: number) => `/customer/firmware/${firmwareId}/download`;

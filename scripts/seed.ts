@@ -1,0 +1,12 @@
+/** `npm run seed`: writes the demo data into DATABASE_URL (idempotent). */
+import { publicUrl, requireDatabaseUrl } from "@/lib/config";
+import { createDb } from "@/lib/db/client";
+import { seedDemo } from "@/lib/demo/seed";
+
+const handle = createDb(requireDatabaseUrl(), { max: 2, name: "flotilla-seed" });
+try {
+  await seedDemo(handle.db, publicUrl());
+  console.log("demo data seeded");
+} finally {
+  await handle.close();
+}

@@ -1,0 +1,101 @@
+/**
+ * `npm start`: everything from one command. Brings up the database and broker
+ * (embedded unless DATABASE_URL / MQTT_URL are set), migrates, seeds the demo into
+ * a new database, builds the web app if no build exists, then runs the web server
+ * and the worker with prefixed output. Ctrl-C stops all of it.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { ConfigError, parseConfig, publicUrl } from "@/lib/config";
+import { createDb } from "@/lib/db/client";
+import { runMigrations } from "@/lib/db/migrate";
+import { DEMO_PASSWORD, DEMO_USERS } from "@/lib/demo/data";
+import { isDatabaseEmpty, seedDemo } from "@/lib/demo/seed";
+import { runToEnd, startChild, stopChild } from "@/lib/runtime/children";
+import { bringUpServices, type Services } from "@/lib/runtime/services";
+
+const log = (line: string) => console.log(`[start]  ${line}`);
+const bin = (name: string) => path.resolve("node_modules", ".bin", name);
+
+async function main() {
+  let cfg;
+  try {
+    cfg = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const children: ChildProcess[] = [];
+  let services: Services | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping…");
+    await Promise.all(children.map((c) => stopChild(c)));
+    await services?.stop();
+    log("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+
+  try {
+    services = await bringUpServices(cfg, log);
+    await runMigrations(services.databaseUrl);
+    log("migrations applied");
+
+    const url = publicUrl(cfg);
+    const handle = createDb(services.databaseUrl, { max: 2, name: "flotilla-start" });
+    try {
+      if (await isDatabaseEmpty(handle.db)) {
+        await seedDemo(handle.db, url);
+        log("new database: demo data seeded");
+      }
+    } finally {
+      await handle.close();
+    }
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: services.databaseUrl,
+      MQTT_URL: services.mqttUrl,
+      AUTH_SECRET: services.authSecret,
+      PUBLIC_URL: url,
+      NODE_ENV: "production",
+    };
+    if (!fs.existsSync(path.join(".next", "BUILD_ID"))) {
+      log("no build found: building the web app (next build)…");
+      await runToEnd("build", bin("next"), ["build"], env);
+    }
+    if (stopping) return;
+
+    for (const [name, cmd, args] of [
+      ["web", bin("next"), ["start", "-p", String(cfg.PORT)]],
+      ["worker", bin("tsx"), ["worker/index.ts"]],
+    ] as const) {
+      const child = startChild(name, cmd, [...args], env);
+      child.on("exit", (code, signal) => {
+        if (stopping) return;
+        log(`${name} exited (${signal ?? code}); stopping everything`);
+        void shutdown(1);
+      });
+      children.push(child);
+    }
+
+    const admin = DEMO_USERS[0];
+    log(`Flotilla is starting on http://localhost:${cfg.PORT}`);
+    log(`demo login: ${admin.email} / ${DEMO_PASSWORD}  (viewer: ${DEMO_USERS[1].email})`);
+    log("press Ctrl-C to stop");
+  } catch (err) {
+    console.error("[start]  failed:", err instanceof Error ? err.message : err);
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,72 @@
+/**
+ * `npm test`: the whole suite against real services. Starts PostgreSQL and an MQTT
+ * broker (embedded on free ports, or the local ones named by DATABASE_URL / MQTT_URL,
+ * in a fresh database), builds the web app, runs Vitest (unit and integration), then
+ * starts the production server and the worker and runs Playwright in Chromium.
+ * Everything it started is stopped before it exits.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { chromiumPath } from "../e2e/chromium";
+import { freePort } from "@/lib/embedded/ports";
+import { runToEnd, startChild, stopChild } from "@/lib/runtime/children";
+import { startTestServices, type TestServices } from "../tests/support/services";
+
+const log = (line: string) => console.log(`[test]   ${line}`);
+const bin = (name: string) => path.resolve("node_modules", ".bin", name);
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`web server did not answer ${url}/health within ${timeoutMs} ms`);
+}
+
+async function main(): Promise<number> {
+  chromiumPath(); // fail in the first second, not after the build, when no browser is installed
+  let services: TestServices | undefined;
+  const children: ChildProcess[] = [];
+  try {
+    services = await startTestServices(log);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: services.databaseUrl,
+      MQTT_URL: services.mqttUrl,
+      AUTH_SECRET: randomBytes(32).toString("base64url"),
+      FLOTILLA_TEST_SERVICES: "1",
+      SIMULATE_DEVICES: "0",
+    };
+
+    if (process.env.SKIP_BUILD !== "1") {
+      log("building the web app…");
+      await runToEnd("build", bin("next"), ["build"], { ...env, NODE_ENV: "production" });
+    }
+
+    log("unit and integration tests (vitest)…");
+    await runToEnd("vitest", bin("vitest"), ["run"], env);
+
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const appEnv = { ...env, PORT: String(port), PUBLIC_URL: baseUrl, NODE_ENV: "production" };
+    children.push(startChild("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], appEnv));
+    children.push(startChild("worker", bin("tsx"), ["worker/index.ts"], appEnv));
+    await waitForHealth(baseUrl, 60_000);
+
+    log(`end-to-end tests (playwright) against ${baseUrl}…`);
+    await runToEnd("e2e", bin("playwright"), ["test"], { ...env, BASE_URL: baseUrl });
+    log("all tests passed");
+    return 0;
+  } catch (err) {
+    console.error(`[test]   FAILED: ${err instanceof Error ? err.message : err}`);
+    return 1;
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c)));
+    await services?.stop();
+  }
+}
+
+main().then((code) => process.exit(code));

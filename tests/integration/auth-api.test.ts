@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as token } from "@/app/auth/token/route";
+import { POST as login } from "@/app/auth/login/route";
+import { GET as listFirmware } from "@/app/customer/firmware/route";
+import { GET as download } from "@/app/customer/firmware/[id]/download/route";
+import { firmwareFiles, firmwareVersions } from "@/lib/db/schema";
+import { createTestTenant, testDb, type TestTenant } from "../support/db";
+
+const handle = testDb();
+let a: TestTenant;
+let b: TestTenant;
+const noParams = { params: Promise.resolve({}) };
+
+const json = (body: unknown) =>
+  new Request("http://test/auth/token", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const get = (path: string, headers: Record<string, string> = {}) => new Request(`http://test${path}`, { headers });
+
+async function bearer(t: TestTenant, role: "admin" | "viewer" = "admin") {
+  const res = await token(json({ email: t.users[role].email, password: t.password }));
+  return { Authorization: `Bearer ${(await res.json()).access_token}` };
+}
+
+beforeAll(async () => {
+  a = await createTestTenant(handle, "api-a");
+  b = await createTestTenant(handle, "api-b");
+  for (const [t, versions] of [
+    [a, ["1.0.0", "1.1.0", "1.2.0"]],
+    [b, ["7.0.0"]],
+  ] as const) {
+    await handle.db
+      .insert(firmwareVersions)
+      .values(versions.map((version) => ({ tenantId: t.tenantId, version, fileUrl: `http://x/${version}.bin`, deviceType: "sensor" })));
+  }
+});
+afterAll(() => handle.close());
+
+describe("POST /auth/token", () => {
+  it("returns a bearer token for valid credentials", async () => {
+    const res = await token(json({ email: a.users.admin.email.toUpperCase(), password: a.password }));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toEqual({ access_token: expect.any(String), token_type: "bearer", expires_in: 43200 });
+  });
+
+  it("answers 401 with a detail for a wrong password or an unknown email", async () => {
+    for (const creds of [
+      { email: a.users.admin.email, password: "wrong" },
+      { email: "nobody@nowhere.test", password: a.password },
+    ]) {
+      const res = await token(json(creds));
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ detail: "Invalid email or password", code: "unauthorized" });
+    }
+  });
+
+  it("answers 422 for a body that is not credentials", async () => {
+    const res = await token(json({ email: "not-an-email" }));
+    expect(res.status).toBe(422);
+    const locs = (await res.json()).detail.map((d: { loc: string[] }) => d.loc.join("."));
+    expect(locs).toEqual(expect.arrayContaining(["body.email", "body.password"]));
+  });
+});
+
+describe("the session cookie", () => {
+  it("is set httpOnly and SameSite=Lax by the login form and accepted by the API", async () => {
+    const form = new URLSearchParams({ email: a.users.viewer.email, password: a.password });
+    const res = await login(
+      new Request("http://test/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form,
+      }),
+    );
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/app/ota/campaigns");
+    const cookie = res.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    const list = await listFirmware(get("/customer/firmware", { cookie: cookie.split(";")[0]! }), noParams);
+    expect(list.status).toBe(200);
+  });
+
+  it("sends a failed login back to the form with an error", async () => {
+    const res = await login(
+      new Request("http://test/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ email: a.users.admin.email, password: "nope" }),
+      }),
+    );
+    expect(res.headers.get("location")).toBe("/login?error=invalid");
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+});
+
+describe("GET /customer/firmware", () => {
+  it("answers 401 without a token or with a forged one", async () => {
+    for (const headers of [{}, { Authorization: "Bearer not.a.jwt" }]) {
+      const res = await listFirmware(get("/customer/firmware", headers), noParams);
+      expect(res.status).toBe(401);
+      expect((await res.json()).code).toBe("unauthorized");
+    }
+  });
+
+  it("returns the caller's tenant's firmware and none of another's", async () => {
+    const res = await listFirmware(get("/customer/firmware", await bearer(a, "viewer")), noParams);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.total).toBe(3);
+    expect(body.firmware_versions.map((f: { version: string }) => f.version).sort()).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
+    const other = await (await listFirmware(get("/customer/firmware", await bearer(b)), noParams)).json();
+    expect(other.firmware_versions.map((f: { version: string }) => f.version)).toEqual(["7.0.0"]);
+  });
+
+  it("pages with a total that counts every match, and validates its query", async () => {
+    const auth = await bearer(a);
+    const page = await (await listFirmware(get("/customer/firmware?limit=2&offset=0", auth), noParams)).json();
+    expect(page.firmware_versions).toHaveLength(2);
+    expect(page.total).toBe(3);
+    const bad = await listFirmware(get("/customer/firmware?limit=500", auth), noParams);
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).detail[0].loc).toEqual(["query", "limit"]);
+  });
+});
+
+describe("GET /customer/firmware/{id}/download", () => {
+  it("serves the stored bytes, resumable with Range, and only to the owning tenant", async () => {
+    const content = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    const [fw] = await handle.db
+      .insert(firmwareVersions)
+      .values({ tenantId: a.tenantId, version: "3.0.0", fileUrl: "x", checksumSha256: sha256 })
+      .returning();
+    await handle.db.insert(firmwareFiles).values({ firmwareId: fw!.id, tenantId: a.tenantId, sizeBytes: 5000, sha256, content });
+    const params = { params: Promise.resolve({ id: String(fw!.id) }) };
+
+    const whole = await download(get(`/customer/firmware/${fw!.id}/download`, await bearer(a)), params);
+    expect(whole.status).toBe(200);
+    expect(createHash("sha256").update(Buffer.from(await whole.arrayBuffer())).digest("hex")).toBe(sha256);
+
+    const part = await download(get(`/x`, { ...(await bearer(a)), Range: "bytes=4990-" }), params);
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe("bytes 4990-4999/5000");
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(content.subarray(4990));
+
+    expect((await download(get(`/x`, { ...(await bearer(a)), Range: "bytes=6000-" }), params)).status).toBe(416);
+    expect((await download(get(`/x`, await bearer(b)), params)).status).toBe(404);
+    expect((await download(get(`/x`, await bearer(a)), { params: Promise.resolve({ id: "abc" }) })).status).toBe(422);
+  });
+});

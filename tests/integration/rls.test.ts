@@ -1,0 +1,140 @@
+import { sql, TransactionRollbackError } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Tx } from "@/lib/db/client";
+import { devices, deviceGroups, firmwareVersions, otaCampaigns, tenants, users, APP_ROLE } from "@/lib/db/schema";
+import { withTenant } from "@/lib/db/tenant";
+import { createTestTenant, testDb, type TestTenant } from "../support/db";
+
+const handle = testDb();
+let a: TestTenant;
+let b: TestTenant;
+
+async function arrange(t: TestTenant) {
+  await handle.db.insert(devices).values([
+    { tenantId: t.tenantId, deviceId: `${t.tenantId}-d1`, deviceType: "sensor", fwVersion: "1.0.0" },
+    { tenantId: t.tenantId, deviceId: `${t.tenantId}-d2`, deviceType: "sensor", fwVersion: "1.0.0" },
+  ]);
+  await handle.db.insert(deviceGroups).values({ tenantId: t.tenantId, groupId: "all", name: "All" });
+  const [fw] = await handle.db
+    .insert(firmwareVersions)
+    .values({ tenantId: t.tenantId, version: "2.0.0", fileUrl: "http://x/fw.bin" })
+    .returning();
+  await handle.db
+    .insert(otaCampaigns)
+    .values({ tenantId: t.tenantId, name: "c", firmwareVersionId: fw!.id, targetGroupId: "all" });
+}
+
+/** Every tenant id visible, table by table, to a query with no tenant filter at all. */
+async function visibleTenants(tx: Tx) {
+  const seen = async (table: typeof devices | typeof deviceGroups | typeof firmwareVersions | typeof otaCampaigns | typeof users | typeof tenants) =>
+    [...new Set((await tx.select({ t: table.tenantId }).from(table)).map((r) => r.t))].sort();
+  return {
+    tenants: await seen(tenants),
+    users: await seen(users),
+    devices: await seen(devices),
+    device_groups: await seen(deviceGroups),
+    firmware_versions: await seen(firmwareVersions),
+    ota_campaigns: await seen(otaCampaigns),
+  };
+}
+
+beforeAll(async () => {
+  a = await createTestTenant(handle, "rls-a");
+  b = await createTestTenant(handle, "rls-b");
+  await arrange(a);
+  await arrange(b);
+});
+afterAll(() => handle.close());
+
+describe("tenant isolation through the application's query path (withTenant)", () => {
+  it("runs as a role that RLS binds: not a superuser, not a table owner, no BYPASSRLS", async () => {
+    const role = await withTenant(handle.db, a.tenantId, async (tx) => {
+      const rows = await tx.execute<{ who: string; rolsuper: boolean; rolbypassrls: boolean; tenant: string }>(
+        sql`SELECT current_user AS who, r.rolsuper, r.rolbypassrls, current_setting('app.tenant_id', true) AS tenant
+            FROM pg_roles r WHERE r.rolname = current_user`,
+      );
+      const owned = await tx.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user`,
+      );
+      return { ...rows[0]!, owned: owned[0]!.n };
+    });
+    expect(role).toEqual({ who: APP_ROLE, rolsuper: false, rolbypassrls: false, tenant: a.tenantId, owned: 0 });
+  });
+
+  it("sets the tenant for the transaction only", async () => {
+    await withTenant(handle.db, a.tenantId, async () => {});
+    const [row] = await handle.sql`SELECT current_setting('app.tenant_id', true) AS t, current_user AS who`;
+    expect(row!.t ?? "").toBe("");
+    expect(row!.who).not.toBe(APP_ROLE);
+  });
+
+  it("shows a query without any tenant filter only the current tenant's rows", async () => {
+    const seen = await withTenant(handle.db, a.tenantId, visibleTenants);
+    for (const [table, ids] of Object.entries(seen)) expect({ table, ids }).toEqual({ table, ids: [a.tenantId] });
+  });
+
+  it("refuses to write another tenant's rows, and cannot touch them", async () => {
+    const insert = withTenant(handle.db, a.tenantId, (tx) =>
+      tx.insert(devices).values({ tenantId: b.tenantId, deviceId: "intruder" }),
+    );
+    await expect(insert).rejects.toMatchObject({ cause: { code: "42501" } });
+
+    // Unfiltered UPDATE and DELETE reach only tenant A's rows (rolled back afterwards).
+    const touched = await rolledBack(a.tenantId, async (tx) => ({
+      updated: (await tx.update(devices).set({ fwVersion: "9.9.9" }).returning()).map((d) => d.tenantId),
+      deleted: (await tx.delete(deviceGroups).returning()).map((g) => g.tenantId),
+    }));
+    expect(touched).toEqual({ updated: [a.tenantId, a.tenantId], deleted: [a.tenantId] });
+    const bDevices = await handle.sql`SELECT fw_version FROM devices WHERE tenant_id = ${b.tenantId}`;
+    expect(bDevices.map((d) => d.fw_version)).toEqual(["1.0.0", "1.0.0"]);
+  });
+
+  it("has task 1's policy on every table with a tenant_id column", async () => {
+    const rows = await handle.sql<{ table: string; rls: boolean; policy: string | null; qual: string | null; check: string | null }[]>`
+      SELECT c.relname AS table, c.relrowsecurity AS rls, p.policyname AS policy, p.qual, p.with_check AS check
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+      JOIN pg_attribute att ON att.attrelid = c.oid AND att.attname = 'tenant_id' AND NOT att.attisdropped
+      LEFT JOIN pg_policies p ON p.schemaname = 'public' AND p.tablename = c.relname
+      WHERE c.relkind = 'r'
+      ORDER BY c.relname`;
+    expect(rows.length).toBeGreaterThanOrEqual(9);
+    for (const r of rows) {
+      expect({ table: r.table, rls: r.rls, policy: r.policy }).toEqual({
+        table: r.table,
+        rls: true,
+        policy: `${r.table}_tenant_isolation`,
+      });
+      expect(r.qual).toContain("current_setting('app.tenant_id'::text, true)");
+      expect(r.check).toContain("current_setting('app.tenant_id'::text, true)");
+    }
+  });
+
+  it("would notice a dropped policy (the visibility check above is not decoration)", async () => {
+    // Drop one policy inside a transaction that is rolled back, then look through the app role.
+    const seen = await rolledBack(a.tenantId, visibleTenants, async (tx) => {
+      await tx.execute(sql`DROP POLICY devices_tenant_isolation ON devices`);
+    });
+    expect(seen.devices).not.toEqual([a.tenantId]);
+    expect(seen.firmware_versions).toEqual([a.tenantId]);
+    const [still] = await handle.sql`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'devices_tenant_isolation'`;
+    expect(still!.n).toBe(1);
+  });
+});
+
+/** Runs `fn` as the app role for `tenantId` (after `asOwner`, if given) and rolls everything back. */
+async function rolledBack<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, asOwner?: (tx: Tx) => Promise<void>) {
+  let result: T | undefined;
+  await handle.db
+    .transaction(async (tx) => {
+      await asOwner?.(tx);
+      await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
+      await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
+      result = await fn(tx);
+      tx.rollback();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof TransactionRollbackError)) throw e;
+    });
+  return result as T;
+}

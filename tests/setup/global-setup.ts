@@ -1,0 +1,22 @@
+import { randomBytes } from "node:crypto";
+import { startTestServices, type TestServices } from "../support/services";
+
+/**
+ * Under `npm test` the orchestrator has already started the services and set
+ * DATABASE_URL / MQTT_URL to them (FLOTILLA_TEST_SERVICES=1). Run alone
+ * (`npx vitest`), this starts its own, so a single file can be run in isolation.
+ */
+let services: TestServices | undefined;
+
+export async function setup() {
+  if (process.env.FLOTILLA_TEST_SERVICES === "1") return;
+  services = await startTestServices((l) => console.log(`[test] ${l}`));
+  process.env.DATABASE_URL = services.databaseUrl;
+  process.env.MQTT_URL = services.mqttUrl;
+  process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
+  process.env.FLOTILLA_TEST_SERVICES = "1";
+}
+
+export async function teardown() {
+  await services?.stop();
+}

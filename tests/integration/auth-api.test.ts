@@ -100,7 +100,7 @@ describe("the session cookie", () => {
 
 describe("GET /customer/firmware", () => {
   it("answers 401 without a token or with a forged one", async () => {
-    for (const headers of [{}, { Authorization: "Bearer not.a.jwt" }]) {
+    for (const headers of [{}, { Authorization: "Bearer not.a.jwt" }] as Record<string, string>[]) {
       const res = await listFirmware(get("/customer/firmware", headers), noParams);
       expect(res.status).toBe(401);
       expect((await res.json()).code).toBe("unauthorized");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { Conflict, InvalidTransition, NotFound } from "@/lib/http/errors";
 import { parseJsonBody, parseQuery } from "@/lib/http/parse";
@@ -35,9 +35,12 @@ describe("the error mapper", () => {
     });
   });
 
-  it("hides unknown errors behind a generic 500", async () => {
+  it("hides unknown errors behind a generic 500 and logs the cause", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await caught(() => Promise.reject(new Error("password=hunter2 leaked")));
     expect(res).toEqual({ status: 500, body: { detail: "Internal server error", code: "internal" } });
+    expect(log).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ message: "password=hunter2 leaked" }));
+    log.mockRestore();
   });
 });
 

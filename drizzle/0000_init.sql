@@ -69,6 +69,7 @@ CREATE TABLE "firmware_versions" (
 	"device_type" varchar(50),
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"created_by" text,
+	CONSTRAINT "uq_firmware_versions_tenant_id" UNIQUE("tenant_id","id"),
 	CONSTRAINT "uq_firmware_tenant_version" UNIQUE NULLS NOT DISTINCT("tenant_id","version","device_type")
 );
 --> statement-breakpoint
@@ -90,6 +91,7 @@ CREATE TABLE "ota_campaigns" (
 	"completed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"created_by" text,
+	CONSTRAINT "uq_ota_campaigns_tenant_id" UNIQUE("tenant_id","id"),
 	CONSTRAINT "ota_campaigns_rollout_strategy_check" CHECK ("ota_campaigns"."rollout_strategy" IN ('linear', 'canary')),
 	CONSTRAINT "ota_campaigns_status_check" CHECK ("ota_campaigns"."status" IN ('CREATED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED'))
 );
@@ -117,11 +119,11 @@ ALTER TABLE "device_group_members" ADD CONSTRAINT "device_group_members_group_fk
 ALTER TABLE "device_group_members" ADD CONSTRAINT "device_group_members_device_fk" FOREIGN KEY ("tenant_id","device_id") REFERENCES "public"."devices"("tenant_id","device_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "device_groups" ADD CONSTRAINT "device_groups_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "devices" ADD CONSTRAINT "devices_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "firmware_files" ADD CONSTRAINT "firmware_files_firmware_id_firmware_versions_id_fk" FOREIGN KEY ("firmware_id") REFERENCES "public"."firmware_versions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "firmware_files" ADD CONSTRAINT "firmware_files_firmware_fk" FOREIGN KEY ("tenant_id","firmware_id") REFERENCES "public"."firmware_versions"("tenant_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "firmware_versions" ADD CONSTRAINT "firmware_versions_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ota_campaigns" ADD CONSTRAINT "ota_campaigns_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "ota_campaigns" ADD CONSTRAINT "ota_campaigns_firmware_version_id_firmware_versions_id_fk" FOREIGN KEY ("firmware_version_id") REFERENCES "public"."firmware_versions"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "ota_device_status" ADD CONSTRAINT "ota_device_status_campaign_id_ota_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."ota_campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ota_campaigns" ADD CONSTRAINT "ota_campaigns_firmware_fk" FOREIGN KEY ("tenant_id","firmware_version_id") REFERENCES "public"."firmware_versions"("tenant_id","id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ota_device_status" ADD CONSTRAINT "ota_device_status_campaign_fk" FOREIGN KEY ("tenant_id","campaign_id") REFERENCES "public"."ota_campaigns"("tenant_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "uq_users_email" ON "users" USING btree ("email");--> statement-breakpoint
 CREATE INDEX "idx_users_tenant" ON "users" USING btree ("tenant_id");--> statement-breakpoint
 CREATE INDEX "idx_device_group_members_device" ON "device_group_members" USING btree ("tenant_id","device_id");--> statement-breakpoint

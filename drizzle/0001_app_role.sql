@@ -12,11 +12,21 @@ EXCEPTION WHEN duplicate_object OR unique_violation THEN
   NULL;
 END
 $$;--> statement-breakpoint
--- The connecting user must be a member to SET ROLE to it (a superuser needs nothing;
--- a CREATEROLE user on PostgreSQL 16+ is made its admin when it creates it).
+-- The connecting user must be allowed to SET ROLE to it. A superuser always is. On
+-- PostgreSQL 16+ that takes the SET option of the membership, which a CREATEROLE user
+-- does not get by default for a role it creates (createrole_self_grant = ''); on 15,
+-- membership is enough. A non-superuser needs ADMIN on the role to grant it to itself:
+-- it has that when it created the role; otherwise a DBA grants it (see the README).
 DO $$
 BEGIN
-  IF NOT pg_has_role(current_user, 'flotilla_app', 'MEMBER') THEN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RETURN;
+  END IF;
+  IF current_setting('server_version_num')::int >= 160000 THEN
+    IF NOT pg_has_role(current_user, 'flotilla_app', 'SET') THEN
+      EXECUTE format('GRANT flotilla_app TO %I WITH INHERIT FALSE, SET TRUE', current_user);
+    END IF;
+  ELSIF NOT pg_has_role(current_user, 'flotilla_app', 'MEMBER') THEN
     EXECUTE format('GRANT flotilla_app TO %I', current_user);
   END IF;
 END

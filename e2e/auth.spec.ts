@@ -19,7 +19,8 @@ test("a wrong password is refused with a message", async ({ page, tenant }) => {
   await page.getByLabel("Email").fill(tenant.users.admin.email);
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+  // Next.js's route announcer is also role="alert": pick ours by its text.
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
   await expect(page).toHaveURL(/\/login\?error=invalid$/);
 });
 

@@ -58,6 +58,10 @@ async function main() {
       if (await isDatabaseEmpty(handle.db)) {
         await seedDemo(handle.db, url);
         log("new database: demo data seeded");
+        if (!services.embedded.postgres) {
+          log(`WARNING: the demo users (password "${DEMO_PASSWORD}") are in the database at DATABASE_URL;`);
+          log("         delete them before real use, or run production with npm run migrate / start:web / start:worker");
+        }
       }
     } finally {
       await handle.close();

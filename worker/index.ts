@@ -11,7 +11,7 @@ const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 async function main() {
   const cfg = config();
   if (!cfg.MQTT_URL) throw new ConfigError("MQTT_URL is not set. Use `npm start` for the embedded default.");
-  const handle = createDb(requireDatabaseUrl(cfg), { max: 5, name: "flotilla-worker" });
+  const handle = createDb(requireDatabaseUrl(cfg), { max: cfg.DB_POOL_SIZE, name: "flotilla-worker" });
   await handle.sql`SELECT 1`;
   const mqtt = await connectMqtt({
     url: cfg.MQTT_URL,

@@ -1,5 +1,5 @@
 import type { Role } from "@/lib/db/schema/tenants";
-import type { Db, Tx } from "@/lib/db/client";
+import type { Tx } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { webDb } from "@/lib/db/web";
 import { principalFromRequest } from "@/lib/auth/request";
@@ -12,9 +12,8 @@ export interface RouteContext {
   /** Raw path parameters; parse them with `parsePath`. */
   params: Record<string, string | string[] | undefined>;
   principal: Principal;
-  /** Runs `fn` in a transaction bound by RLS to the caller's tenant. */
+  /** Runs `fn` in a transaction bound by RLS to the caller's tenant: the only database access a route gets. */
   tenant: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-  db: Db;
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -44,7 +43,6 @@ export function authed(opts: RouteOptions, fn: (ctx: RouteContext) => Promise<un
         req,
         params: (await nextCtx?.params) ?? {},
         principal,
-        db,
         tenant: (f) => withTenant(db, principal.tenantId, f),
       });
       return result instanceof Response ? result : Response.json(result, { status: opts.status ?? 200 });

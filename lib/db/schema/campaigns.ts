@@ -3,6 +3,7 @@ import {
   bigserial,
   check,
   doublePrecision,
+  foreignKey,
   index,
   integer,
   pgTable,
@@ -39,9 +40,7 @@ export const otaCampaigns = pgTable(
       .notNull()
       .references(() => tenants.tenantId, { onDelete: "cascade" }),
     name: varchar("name", { length: 100 }).notNull(),
-    firmwareVersionId: integer("firmware_version_id")
-      .notNull()
-      .references(() => firmwareVersions.id, { onDelete: "restrict" }),
+    firmwareVersionId: integer("firmware_version_id").notNull(),
     targetGroupId: text("target_group_id").notNull(),
     rolloutStrategy: varchar("rollout_strategy", { length: 20 })
       .$type<RolloutStrategy>()
@@ -64,6 +63,14 @@ export const otaCampaigns = pgTable(
       "ota_campaigns_status_check",
       sql`${t.status} IN ('CREATED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED')`,
     ),
+    // Task 1's firmware FK (ON DELETE RESTRICT), with the tenant in the key: foreign keys ignore
+    // RLS, so this is what stops a campaign from naming another tenant's firmware.
+    foreignKey({
+      name: "ota_campaigns_firmware_fk",
+      columns: [t.tenantId, t.firmwareVersionId],
+      foreignColumns: [firmwareVersions.tenantId, firmwareVersions.id],
+    }).onDelete("restrict"),
+    unique("uq_ota_campaigns_tenant_id").on(t.tenantId, t.id),
     index("idx_ota_campaigns_tenant").on(t.tenantId),
     index("idx_ota_campaigns_status").on(t.tenantId, t.status),
     tenantIsolation("ota_campaigns"),
@@ -76,9 +83,7 @@ export const otaDeviceStatus = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     tenantId: text("tenant_id").notNull(),
-    campaignId: integer("campaign_id")
-      .notNull()
-      .references(() => otaCampaigns.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id").notNull(),
     deviceId: varchar("device_id").notNull(),
     status: varchar("status", { length: 20 }).$type<DeviceStatus>().notNull().default("PENDING"),
     progressPct: integer("progress_pct").notNull().default(0),
@@ -93,6 +98,12 @@ export const otaDeviceStatus = pgTable(
       sql`${t.status} IN ('PENDING', 'DOWNLOADING', 'INSTALLING', 'SUCCESS', 'FAILED', 'SKIPPED')`,
     ),
     check("ota_device_status_progress_pct_check", sql`${t.progressPct} >= 0 AND ${t.progressPct} <= 100`),
+    // Task 1's campaign FK (ON DELETE CASCADE), with the tenant in the key (see above).
+    foreignKey({
+      name: "ota_device_status_campaign_fk",
+      columns: [t.tenantId, t.campaignId],
+      foreignColumns: [otaCampaigns.tenantId, otaCampaigns.id],
+    }).onDelete("cascade"),
     unique("uq_ota_device_campaign").on(t.tenantId, t.campaignId, t.deviceId),
     index("idx_ota_device_status_campaign").on(t.tenantId, t.campaignId),
     // Partial index: the claim query scans only PENDING rows, and this keeps that b-tree small.

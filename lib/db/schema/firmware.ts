@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   customType,
+  foreignKey,
   index,
   integer,
   pgTable,
@@ -34,6 +35,8 @@ export const firmwareVersions = pgTable(
   (t) => [
     // NULLS NOT DISTINCT (a deliberate change from task 1): two firmware with the same
     // version and no device type are the same firmware, so the second must conflict.
+    // Lets other tables reference (tenant_id, id), so a row can never point at another tenant's firmware.
+    unique("uq_firmware_versions_tenant_id").on(t.tenantId, t.id),
     unique("uq_firmware_tenant_version").on(t.tenantId, t.version, t.deviceType).nullsNotDistinct(),
     index("idx_firmware_versions_tenant").on(t.tenantId),
     index("idx_firmware_versions_device_type").on(t.tenantId, t.deviceType),
@@ -54,15 +57,21 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({
 export const firmwareFiles = pgTable(
   "firmware_files",
   {
-    firmwareId: integer("firmware_id")
-      .primaryKey()
-      .references(() => firmwareVersions.id, { onDelete: "cascade" }),
+    firmwareId: integer("firmware_id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
     sha256: varchar("sha256", { length: 64 }).notNull(),
     content: bytea("content").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  () => [tenantIsolation("firmware_files")],
+  (t) => [
+    // Foreign keys ignore RLS: naming the tenant in the key keeps a file with its own tenant's firmware.
+    foreignKey({
+      name: "firmware_files_firmware_fk",
+      columns: [t.tenantId, t.firmwareId],
+      foreignColumns: [firmwareVersions.tenantId, firmwareVersions.id],
+    }).onDelete("cascade"),
+    tenantIsolation("firmware_files"),
+  ],
 );
 

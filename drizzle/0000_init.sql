@@ -48,16 +48,6 @@ CREATE TABLE "devices" (
 );
 --> statement-breakpoint
 ALTER TABLE "devices" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
-CREATE TABLE "firmware_files" (
-	"firmware_id" integer PRIMARY KEY NOT NULL,
-	"tenant_id" text NOT NULL,
-	"size_bytes" bigint NOT NULL,
-	"sha256" varchar(64) NOT NULL,
-	"content" "bytea" NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
-);
---> statement-breakpoint
-ALTER TABLE "firmware_files" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 CREATE TABLE "firmware_versions" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"tenant_id" text NOT NULL,
@@ -69,6 +59,7 @@ CREATE TABLE "firmware_versions" (
 	"device_type" varchar(50),
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"created_by" text,
+	"storage_key" text,
 	CONSTRAINT "uq_firmware_versions_tenant_id" UNIQUE("tenant_id","id"),
 	CONSTRAINT "uq_firmware_tenant_version" UNIQUE NULLS NOT DISTINCT("tenant_id","version","device_type")
 );
@@ -119,7 +110,6 @@ ALTER TABLE "device_group_members" ADD CONSTRAINT "device_group_members_group_fk
 ALTER TABLE "device_group_members" ADD CONSTRAINT "device_group_members_device_fk" FOREIGN KEY ("tenant_id","device_id") REFERENCES "public"."devices"("tenant_id","device_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "device_groups" ADD CONSTRAINT "device_groups_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "devices" ADD CONSTRAINT "devices_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "firmware_files" ADD CONSTRAINT "firmware_files_firmware_fk" FOREIGN KEY ("tenant_id","firmware_id") REFERENCES "public"."firmware_versions"("tenant_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "firmware_versions" ADD CONSTRAINT "firmware_versions_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ota_campaigns" ADD CONSTRAINT "ota_campaigns_tenant_id_tenants_tenant_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("tenant_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ota_campaigns" ADD CONSTRAINT "ota_campaigns_firmware_fk" FOREIGN KEY ("tenant_id","firmware_version_id") REFERENCES "public"."firmware_versions"("tenant_id","id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -140,7 +130,6 @@ CREATE POLICY "users_tenant_isolation" ON "users" AS PERMISSIVE FOR ALL TO publi
 CREATE POLICY "device_group_members_tenant_isolation" ON "device_group_members" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
 CREATE POLICY "device_groups_tenant_isolation" ON "device_groups" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
 CREATE POLICY "devices_tenant_isolation" ON "devices" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
-CREATE POLICY "firmware_files_tenant_isolation" ON "firmware_files" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
 CREATE POLICY "firmware_versions_tenant_isolation" ON "firmware_versions" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
 CREATE POLICY "ota_campaigns_tenant_isolation" ON "ota_campaigns" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
 CREATE POLICY "ota_device_status_tenant_isolation" ON "ota_device_status" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));

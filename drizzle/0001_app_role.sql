@@ -36,7 +36,4 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO flotilla_
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO flotilla_app;--> statement-breakpoint
 -- Tables that later migrations create get the same grants.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO flotilla_app;--> statement-breakpoint
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO flotilla_app;--> statement-breakpoint
--- Uncompressed out-of-line storage: a Range request reads only the slice it asks for.
-ALTER TABLE firmware_files ALTER COLUMN content SET STORAGE EXTERNAL;--> statement-breakpoint
-ALTER TABLE firmware_files ADD CONSTRAINT firmware_files_size_check CHECK (octet_length(content) = size_bytes);
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO flotilla_app;

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 
 /**
@@ -32,6 +33,9 @@ export const Config = z
     SIMULATE_DEVICES: flag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATA_DIR: z.string().min(1).default(".data"),
+    FIRMWARE_DIR: z.string().min(1).optional(),
+    MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
   })
   .superRefine((c, ctx) => {
     if (c.DATABASE_URL && !c.AUTH_SECRET) {
@@ -83,4 +87,9 @@ export function requireAuthSecret(c: Config = config()): string {
 
 export function publicUrl(c: Config = config()): string {
   return (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, "");
+}
+
+/** Where stored firmware binaries live (FIRMWARE_DIR, default DATA_DIR/firmware), as an absolute path. */
+export function firmwareDir(c: Config = config()): string {
+  return path.resolve(c.FIRMWARE_DIR ?? path.join(c.DATA_DIR, "firmware"));
 }

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { ConfigError, parseConfig, publicUrl } from "@/lib/config";
+import { ConfigError, firmwareDir, parseConfig, publicUrl } from "@/lib/config";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
 import { takeOverShutdownSignals } from "@/lib/embedded/postgres";
@@ -56,7 +56,7 @@ async function main() {
     const handle = createDb(services.databaseUrl, { max: 2, name: "flotilla-start" });
     try {
       if (await isDatabaseEmpty(handle.db)) {
-        await seedDemo(handle.db, url);
+        await seedDemo(handle.db, { firmwareDir: firmwareDir(cfg) });
         log("new database: demo data seeded");
         if (!services.embedded.postgres) {
           log(`WARNING: the demo users (password "${DEMO_PASSWORD}") are in the database at DATABASE_URL;`);

@@ -37,6 +37,7 @@ async function main(): Promise<number> {
       DATABASE_URL: services.databaseUrl,
       MQTT_URL: services.mqttUrl,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
+      FIRMWARE_DIR: services.firmwareDir,
       FLOTILLA_TEST_SERVICES: "1",
       SIMULATE_DEVICES: "0",
     };

@@ -4,7 +4,6 @@ import {
   deviceGroupMembers,
   deviceGroups,
   devices,
-  firmwareFiles,
   firmwareVersions,
   otaCampaigns,
   otaDeviceStatus,
@@ -12,8 +11,9 @@ import {
   users,
 } from "@/lib/db/schema";
 import { hashPassword } from "@/lib/auth/password";
-import { firmwareDownloadPath } from "@/lib/ota/urls";
-import { demoBinary, sha256Hex } from "./binary";
+import { firmwareDownloadPath } from "@/lib/ota/signed-url";
+import { removeStored, storeBuffer, type Stored } from "@/lib/ota/storage";
+import { demoBinary } from "./binary";
 import {
   DEMO_CAMPAIGN,
   DEMO_DEVICE_COUNT,
@@ -38,8 +38,23 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
  * two tenants; every statement names its tenant. Idempotent: every insert skips
  * what exists, so seeding twice changes nothing.
  */
-export async function seedDemo(db: Db, publicUrl: string): Promise<void> {
+export async function seedDemo(db: Db, opts: { firmwareDir: string }): Promise<void> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  // Files written for rows that end up not inserted (they existed, or the transaction
+  // rolled back) are removed again, so that seeding twice leaves no stray files.
+  const written: Stored[] = [];
+  const kept = new Set<string>();
+  try {
+    await seedInTransaction(db, opts.firmwareDir, passwordHash, written, kept);
+  } catch (err) {
+    kept.clear();
+    throw err;
+  } finally {
+    await Promise.all(written.filter((f) => !kept.has(f.key)).map((f) => removeStored(opts.firmwareDir, f.key)));
+  }
+}
+
+async function seedInTransaction(db: Db, firmwareDir: string, passwordHash: string, written: Stored[], kept: Set<string>) {
   await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`);
     await tx.insert(tenants).values([...DEMO_TENANTS]).onConflictDoNothing();
@@ -76,27 +91,29 @@ export async function seedDemo(db: Db, publicUrl: string): Promise<void> {
 
       for (const fw of DEMO_FIRMWARE) {
         const content = demoBinary(`flotilla-demo-firmware-${fw.version}`, fw.size);
-        const sha256 = sha256Hex(content);
+        const stored = await storeBuffer(firmwareDir, content);
+        written.push(stored);
         const [created] = await tx
           .insert(firmwareVersions)
           .values({
             tenantId,
             version: fw.version,
             description: fw.description,
-            fileUrl: "pending", // replaced below, once the id is known
-            fileSizeBytes: fw.size,
-            checksumSha256: sha256,
+            fileUrl: "pending", // the download path needs the id: set just below
+            fileSizeBytes: stored.sizeBytes,
+            checksumSha256: stored.sha256,
             deviceType: "sensor",
             createdBy: `demo-admin-${tenantId}`,
+            storageKey: stored.key,
           })
           .onConflictDoNothing()
           .returning({ id: firmwareVersions.id });
         if (!created) continue;
+        kept.add(stored.key);
         await tx
           .update(firmwareVersions)
-          .set({ fileUrl: `${publicUrl}${firmwareDownloadPath(created.id)}` })
+          .set({ fileUrl: firmwareDownloadPath(created.id) })
           .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, created.id)));
-        await tx.insert(firmwareFiles).values({ firmwareId: created.id, tenantId, sizeBytes: fw.size, sha256, content });
       }
 
       await seedCompletedCampaign(tx, tenantId);

@@ -1,7 +1,6 @@
 import type { z } from "zod";
+import { config } from "@/lib/config";
 import { BadRequest, PayloadTooLarge, ValidationFailed } from "./errors";
-
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 /**
  * The JSON body parsed by `schema`. Never trusts Content-Length alone: the body is
@@ -10,7 +9,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 export async function parseJsonBody<S extends z.ZodType>(
   req: Request,
   schema: S,
-  maxBytes = DEFAULT_MAX_BODY_BYTES,
+  maxBytes = config().MAX_BODY_BYTES,
 ): Promise<z.infer<S>> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new PayloadTooLarge(maxBytes);

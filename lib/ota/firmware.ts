@@ -1,7 +1,7 @@
-import { and, count, desc, eq, sql } from "drizzle-orm";
+import { and, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/lib/db/client";
-import { firmwareFiles, firmwareVersions } from "@/lib/db/schema";
+import { firmwareVersions } from "@/lib/db/schema";
 import { NotFound } from "@/lib/http/errors";
 
 export const FirmwareListQuery = z.object({
@@ -47,29 +47,34 @@ export async function listFirmware(tx: DbOrTx, tenantId: string, q: FirmwareList
   return { firmware_versions: rows.map(firmwareJson), total: totals?.total ?? 0 };
 }
 
-/** The stored binary's size and checksum, or NotFound when Flotilla holds no file for it. */
-export async function firmwareFileInfo(tx: DbOrTx, tenantId: string, firmwareId: number) {
+/**
+ * CROSS-TENANT PATH (reviewed): a device's download is authorised by the signed URL,
+ * not by a user, so the firmware is looked up by id alone. Returns only what serving
+ * the file needs.
+ */
+export async function storedFirmwareForDownload(db: DbOrTx, firmwareId: number) {
+  const [row] = await db
+    .select({
+      storageKey: firmwareVersions.storageKey,
+      sizeBytes: firmwareVersions.fileSizeBytes,
+      sha256: firmwareVersions.checksumSha256,
+      version: firmwareVersions.version,
+    })
+    .from(firmwareVersions)
+    .where(eq(firmwareVersions.id, firmwareId));
+  if (!row?.storageKey || row.sizeBytes === null) throw new NotFound("Firmware file not found");
+  return { ...row, storageKey: row.storageKey, sizeBytes: row.sizeBytes };
+}
+
+/** One firmware of the tenant, or NotFound (another tenant's id answers exactly like a missing one). */
+export async function getFirmware(tx: DbOrTx, tenantId: string, firmwareId: number) {
   const [row] = await tx
-    .select({ sizeBytes: firmwareFiles.sizeBytes, sha256: firmwareFiles.sha256, version: firmwareVersions.version })
-    .from(firmwareFiles)
-    .innerJoin(firmwareVersions, eq(firmwareVersions.id, firmwareFiles.firmwareId))
-    .where(and(eq(firmwareFiles.tenantId, tenantId), eq(firmwareFiles.firmwareId, firmwareId)));
-  if (!row) throw new NotFound("Firmware file not found");
+    .select()
+    .from(firmwareVersions)
+    .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, firmwareId)));
+  if (!row) throw new NotFound("Firmware version not found");
   return row;
 }
 
-/** Bytes [start, end] of a stored binary; only that slice is read (the column is stored uncompressed). */
-export async function readFirmwareSlice(
-  tx: DbOrTx,
-  tenantId: string,
-  firmwareId: number,
-  start: number,
-  end: number,
-): Promise<Buffer> {
-  const [row] = await tx
-    .select({ chunk: sql<Buffer>`substring(${firmwareFiles.content} from ${start + 1}::int for ${end - start + 1}::int)` })
-    .from(firmwareFiles)
-    .where(and(eq(firmwareFiles.tenantId, tenantId), eq(firmwareFiles.firmwareId, firmwareId)));
-  if (!row) throw new NotFound("Firmware file not found");
-  return Buffer.from(row.chunk);
-}
+/** How long an operator's download link stays valid. */
+export const OPERATOR_LINK_TTL_SECONDS = 3600;

@@ -1,10 +1,8 @@
-import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as token } from "@/app/auth/token/route";
 import { POST as login } from "@/app/auth/login/route";
 import { GET as listFirmware } from "@/app/customer/firmware/route";
-import { GET as download } from "@/app/customer/firmware/[id]/download/route";
-import { firmwareFiles, firmwareVersions } from "@/lib/db/schema";
+import { firmwareVersions } from "@/lib/db/schema";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 
 const handle = testDb();
@@ -125,31 +123,5 @@ describe("GET /customer/firmware", () => {
     const bad = await listFirmware(get("/customer/firmware?limit=500", auth), noParams);
     expect(bad.status).toBe(422);
     expect((await bad.json()).detail[0].loc).toEqual(["query", "limit"]);
-  });
-});
-
-describe("GET /customer/firmware/{id}/download", () => {
-  it("serves the stored bytes, resumable with Range, and only to the owning tenant", async () => {
-    const content = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
-    const sha256 = createHash("sha256").update(content).digest("hex");
-    const [fw] = await handle.db
-      .insert(firmwareVersions)
-      .values({ tenantId: a.tenantId, version: "3.0.0", fileUrl: "x", checksumSha256: sha256 })
-      .returning();
-    await handle.db.insert(firmwareFiles).values({ firmwareId: fw!.id, tenantId: a.tenantId, sizeBytes: 5000, sha256, content });
-    const params = { params: Promise.resolve({ id: String(fw!.id) }) };
-
-    const whole = await download(get(`/customer/firmware/${fw!.id}/download`, await bearer(a)), params);
-    expect(whole.status).toBe(200);
-    expect(createHash("sha256").update(Buffer.from(await whole.arrayBuffer())).digest("hex")).toBe(sha256);
-
-    const part = await download(get(`/x`, { ...(await bearer(a)), Range: "bytes=4990-" }), params);
-    expect(part.status).toBe(206);
-    expect(part.headers.get("content-range")).toBe("bytes 4990-4999/5000");
-    expect(Buffer.from(await part.arrayBuffer())).toEqual(content.subarray(4990));
-
-    expect((await download(get(`/x`, { ...(await bearer(a)), Range: "bytes=6000-" }), params)).status).toBe(416);
-    expect((await download(get(`/x`, await bearer(b)), params)).status).toBe(404);
-    expect((await download(get(`/x`, await bearer(a)), { params: Promise.resolve({ id: "abc" }) })).status).toBe(422);
   });
 });

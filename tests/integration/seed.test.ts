@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import { firmwareDir } from "@/lib/config";
 import { seedDemo } from "@/lib/demo/seed";
+import { storedPath } from "@/lib/ota/storage";
 import { testDb } from "../support/db";
 
 const handle = testDb();
@@ -16,14 +19,13 @@ async function snapshot() {
     groups: await q`SELECT * FROM device_groups WHERE tenant_id IN ${q(DEMO)} ORDER BY tenant_id, group_id`,
     members: await q`SELECT * FROM device_group_members WHERE tenant_id IN ${q(DEMO)} ORDER BY 1, 2, 3`,
     firmware: await q`SELECT * FROM firmware_versions WHERE tenant_id IN ${q(DEMO)} ORDER BY id`,
-    files: await q`SELECT firmware_id, sha256, size_bytes FROM firmware_files WHERE tenant_id IN ${q(DEMO)} ORDER BY 1`,
     campaigns: await q`SELECT * FROM ota_campaigns WHERE tenant_id IN ${q(DEMO)} ORDER BY id`,
     statuses: await q`SELECT * FROM ota_device_status WHERE tenant_id IN ${q(DEMO)} ORDER BY id`,
   };
 }
 
 beforeAll(async () => {
-  await seedDemo(handle.db, "http://localhost:3000");
+  await seedDemo(handle.db, { firmwareDir: firmwareDir() });
 });
 afterAll(() => handle.close());
 
@@ -62,9 +64,10 @@ describe("the demo seed", () => {
     for (const f of s.firmware) {
       expect(f.checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(f.checksum_sha256).not.toBe("a".repeat(64));
-      expect(f.file_url).toBe(`http://localhost:3000/customer/firmware/${f.id}/download`);
-      const [file] = await handle.sql`SELECT content FROM firmware_files WHERE firmware_id = ${f.id}`;
-      expect(createHash("sha256").update(file!.content).digest("hex")).toBe(f.checksum_sha256);
+      expect(f.file_url).toBe(`/firmware/${f.id}/download`);
+      const file = fs.readFileSync(storedPath(firmwareDir(), f.storage_key));
+      expect(file.length).toBe(Number(f.file_size_bytes));
+      expect(createHash("sha256").update(file).digest("hex")).toBe(f.checksum_sha256);
     }
     // Deterministic: the same version has the same bytes in both tenants.
     const globex = s.firmware.filter((f) => f.tenant_id === "globex");
@@ -85,9 +88,11 @@ describe("the demo seed", () => {
     }
   });
 
-  it("changes nothing when run again", async () => {
+  it("changes nothing when run again, and leaves no stray files", async () => {
     const before = await snapshot();
-    await seedDemo(handle.db, "http://localhost:3000");
+    const filesBefore = fs.readdirSync(firmwareDir()).sort();
+    await seedDemo(handle.db, { firmwareDir: firmwareDir() });
     expect(await snapshot()).toEqual(before);
+    expect(fs.readdirSync(firmwareDir()).sort()).toEqual(filesBefore);
   });
 });

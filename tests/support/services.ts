@@ -12,6 +12,8 @@ import { assertLocalUrl } from "./local-only";
 export interface TestServices {
   databaseUrl: string;
   mqttUrl: string;
+  /** A temporary FIRMWARE_DIR shared by the tests and the server under test. */
+  firmwareDir: string;
   stop: () => Promise<void>;
 }
 
@@ -68,7 +70,9 @@ export async function startTestServices(log: (line: string) => void = () => {}):
       mqttUrl = broker.url;
       log(`MQTT: embedded aedes on ${mqttUrl}`);
     }
-    return { databaseUrl, mqttUrl, stop };
+    const firmwareDir = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-test-fw-"));
+    stops.push(async () => fs.rmSync(firmwareDir, { recursive: true, force: true }));
+    return { databaseUrl, mqttUrl, firmwareDir, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,10 +1,6 @@
-import { sql } from "drizzle-orm";
 import {
   bigint,
-  customType,
-  foreignKey,
   index,
-  integer,
   pgTable,
   serial,
   text,
@@ -31,6 +27,9 @@ export const firmwareVersions = pgTable(
     deviceType: varchar("device_type", { length: 50 }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     createdBy: text("created_by"),
+    // Where Flotilla keeps the binary under FIRMWARE_DIR (lib/ota/storage.ts); null for
+    // firmware registered by an external URL. A key, never a URL: PUBLIC_URL may change.
+    storageKey: text("storage_key"),
   },
   (t) => [
     // NULLS NOT DISTINCT (a deliberate change from task 1): two firmware with the same
@@ -43,35 +42,3 @@ export const firmwareVersions = pgTable(
     tenantIsolation("firmware_versions"),
   ],
 );
-
-const bytea = customType<{ data: Buffer; driverData: Buffer }>({
-  dataType: () => "bytea",
-});
-
-/**
- * Binaries that Flotilla stores itself (uploads, the demo firmware). Kept in
- * PostgreSQL so that every web process serves the same bytes with no shared
- * disk; the column's storage is EXTERNAL (uncompressed, see the migration) so
- * that a Range request reads only the slice it asks for.
- */
-export const firmwareFiles = pgTable(
-  "firmware_files",
-  {
-    firmwareId: integer("firmware_id").primaryKey(),
-    tenantId: text("tenant_id").notNull(),
-    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
-    sha256: varchar("sha256", { length: 64 }).notNull(),
-    content: bytea("content").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [
-    // Foreign keys ignore RLS: naming the tenant in the key keeps a file with its own tenant's firmware.
-    foreignKey({
-      name: "firmware_files_firmware_fk",
-      columns: [t.tenantId, t.firmwareId],
-      foreignColumns: [firmwareVersions.tenantId, firmwareVersions.id],
-    }).onDelete("cascade"),
-    tenantIsolation("firmware_files"),
-  ],
-);
-

@@ -1,24 +1,266 @@
-import { and, count, desc, eq } from "drizzle-orm";
-import type { DbOrTx } from "@/lib/db/client";
-import { firmwareVersions, otaCampaigns, type CampaignStatus } from "@/lib/db/schema";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { DbOrTx, Tx } from "@/lib/db/client";
+import {
+  deviceGroupMembers,
+  deviceGroups,
+  DEVICE_STATUSES,
+  firmwareVersions,
+  otaCampaigns,
+  otaDeviceStatus,
+  type CampaignStatus,
+  type DeviceStatus,
+} from "@/lib/db/schema";
+import { BadRequest, InvalidTransition, NotFound } from "@/lib/http/errors";
+import type { CampaignCreate, CampaignDevicesQuery, CampaignListQuery } from "./schemas";
 
-/** Campaigns newest first, with their firmware version; `total` counts every match. */
-export async function listCampaigns(
-  tx: DbOrTx,
-  tenantId: string,
-  q: { status?: CampaignStatus; limit: number; offset: number },
+type CampaignRow = typeof otaCampaigns.$inferSelect;
+type Breakdown = Record<DeviceStatus, number>;
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Every device status, zeros included: the UI draws split progress bars from it. */
+function emptyBreakdown(): Breakdown {
+  return Object.fromEntries(DEVICE_STATUSES.map((s) => [s, 0])) as Breakdown;
+}
+
+/** Status counts for a set of campaigns, in one grouped query. */
+async function breakdowns(tx: DbOrTx, tenantId: string, campaignIds: number[]): Promise<Map<number, Breakdown>> {
+  const out = new Map(campaignIds.map((id) => [id, emptyBreakdown()]));
+  if (campaignIds.length === 0) return out;
+  const rows = await tx
+    .select({ campaignId: otaDeviceStatus.campaignId, status: otaDeviceStatus.status, n: count() })
+    .from(otaDeviceStatus)
+    .where(and(eq(otaDeviceStatus.tenantId, tenantId), inArray(otaDeviceStatus.campaignId, campaignIds)))
+    .groupBy(otaDeviceStatus.campaignId, otaDeviceStatus.status);
+  for (const r of rows) out.get(r.campaignId)![r.status] = r.n;
+  return out;
+}
+
+/** The seed's campaign shape, plus the breakdown. */
+function campaignJson(
+  c: CampaignRow,
+  fw: { version: string; deviceType: string | null; fileUrl?: string; checksumSha256?: string | null },
+  breakdown: Breakdown,
 ) {
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    rollout_strategy: c.rolloutStrategy,
+    rollout_rate: c.rolloutRate,
+    abort_threshold: c.abortThreshold,
+    total_devices: c.totalDevices,
+    succeeded: c.succeeded,
+    failed: c.failed,
+    target_group_id: c.targetGroupId,
+    firmware_version_id: c.firmwareVersionId,
+    firmware_version: fw.version,
+    firmware_device_type: fw.deviceType,
+    ...(fw.fileUrl !== undefined ? { firmware_url: fw.fileUrl, firmware_checksum: fw.checksumSha256 ?? null } : {}),
+    started_at: iso(c.startedAt),
+    completed_at: iso(c.completedAt),
+    created_at: iso(c.createdAt),
+    created_by: c.createdBy,
+    status_breakdown: breakdown,
+  };
+}
+
+/** `GET /customer/ota/campaigns`: newest first; `total` counts every match; a breakdown on each item. */
+export async function listCampaigns(tx: DbOrTx, tenantId: string, q: CampaignListQuery) {
   const where = and(eq(otaCampaigns.tenantId, tenantId), q.status ? eq(otaCampaigns.status, q.status) : undefined);
   const [rows, [totals]] = await Promise.all([
     tx
-      .select({ campaign: otaCampaigns, firmwareVersion: firmwareVersions.version })
+      .select({ c: otaCampaigns, version: firmwareVersions.version, deviceType: firmwareVersions.deviceType })
       .from(otaCampaigns)
-      .innerJoin(firmwareVersions, eq(firmwareVersions.id, otaCampaigns.firmwareVersionId))
+      .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
       .where(where)
       .orderBy(desc(otaCampaigns.createdAt), desc(otaCampaigns.id))
       .limit(q.limit)
       .offset(q.offset),
     tx.select({ total: count() }).from(otaCampaigns).where(where),
   ]);
-  return { rows, total: totals?.total ?? 0 };
+  const counts = await breakdowns(tx, tenantId, rows.map((r) => r.c.id));
+  return {
+    campaigns: rows.map((r) => campaignJson(r.c, r, counts.get(r.c.id)!)),
+    total: totals?.total ?? 0,
+  };
+}
+
+/** `GET /customer/ota/campaigns/{id}`: with the firmware's version, URL, checksum and type. */
+export async function getCampaign(tx: DbOrTx, tenantId: string, id: number) {
+  const [row] = await tx
+    .select({ c: otaCampaigns, fw: firmwareVersions })
+    .from(otaCampaigns)
+    .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
+  if (!row) throw new NotFound("Campaign not found");
+  const counts = await breakdowns(tx, tenantId, [id]);
+  return campaignJson(row.c, row.fw, counts.get(id)!);
+}
+
+// Any fixed number: campaign creations of one tenant take turns, so that two
+// overlapping campaigns cannot both claim the same device as eligible.
+const CREATE_LOCK = 7_401_555;
+
+/**
+ * `POST /customer/ota/campaigns`. Every member gets a row in one `INSERT … SELECT`:
+ * PENDING if eligible, else SKIPPED with the reason (incompatible type, already on
+ * the version, or already in another active campaign). A wrong firmware can brick a
+ * device, so firmware without a checksum is refused outright.
+ */
+export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCreate, createdBy: string) {
+  const [fw] = await tx
+    .select()
+    .from(firmwareVersions)
+    .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, body.firmware_version_id)));
+  if (!fw) throw new NotFound("Firmware version not found");
+  const [group] = await tx
+    .select({ groupId: deviceGroups.groupId })
+    .from(deviceGroups)
+    .where(and(eq(deviceGroups.tenantId, tenantId), eq(deviceGroups.groupId, body.target_group_id)));
+  if (!group) throw new NotFound("Device group not found");
+  const [members] = await tx
+    .select({ n: count() })
+    .from(deviceGroupMembers)
+    .where(and(eq(deviceGroupMembers.tenantId, tenantId), eq(deviceGroupMembers.groupId, body.target_group_id)));
+  if (!members?.n) throw new BadRequest("Device group has no members");
+  if (!fw.checksumSha256) throw new BadRequest("Firmware has no checksum");
+
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${CREATE_LOCK}, hashtext(${tenantId}))`);
+  const [campaign] = await tx
+    .insert(otaCampaigns)
+    .values({
+      tenantId,
+      name: body.name,
+      firmwareVersionId: fw.id,
+      targetGroupId: body.target_group_id,
+      rolloutStrategy: body.rollout_strategy,
+      rolloutRate: body.rollout_rate,
+      abortThreshold: body.abort_threshold,
+      totalDevices: members.n,
+      createdBy,
+    })
+    .returning();
+  const result = await tx.execute<{ eligible: number }>(sql`
+    WITH members AS (
+      SELECT m.device_id, d.device_type, d.fw_version
+      FROM device_group_members m
+      JOIN devices d ON d.tenant_id = m.tenant_id AND d.device_id = m.device_id
+      WHERE m.tenant_id = ${tenantId} AND m.group_id = ${body.target_group_id}
+    ),
+    busy AS (
+      SELECT s.device_id, min(s.campaign_id) AS campaign_id
+      FROM ota_device_status s
+      JOIN ota_campaigns c ON c.tenant_id = s.tenant_id AND c.id = s.campaign_id
+      WHERE s.tenant_id = ${tenantId}
+        AND c.id <> ${campaign!.id}
+        AND c.status IN ('CREATED', 'RUNNING', 'PAUSED')
+        AND s.status <> 'SKIPPED'
+        AND s.device_id IN (SELECT device_id FROM members)
+      GROUP BY s.device_id
+    ),
+    decided AS (
+      SELECT m.device_id,
+        CASE
+          WHEN ${fw.deviceType}::text IS NOT NULL AND m.device_type IS DISTINCT FROM ${fw.deviceType}::text
+            THEN 'incompatible device type'
+          WHEN m.fw_version = ${fw.version} THEN 'already up to date'
+          WHEN b.campaign_id IS NOT NULL THEN 'in active campaign ' || b.campaign_id
+        END AS reason
+      FROM members m LEFT JOIN busy b ON b.device_id = m.device_id
+    ),
+    inserted AS (
+      INSERT INTO ota_device_status (tenant_id, campaign_id, device_id, status, error_message, completed_at)
+      SELECT ${tenantId}, ${campaign!.id}, device_id,
+             CASE WHEN reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
+             reason,
+             CASE WHEN reason IS NULL THEN NULL ELSE now() END
+      FROM decided
+      RETURNING status
+    )
+    SELECT count(*) FILTER (WHERE status = 'PENDING')::int AS eligible FROM inserted`);
+  if (!result[0]?.eligible) throw new BadRequest("No eligible devices in group");
+  return getCampaign(tx, tenantId, campaign!.id);
+}
+
+const TRANSITIONS = {
+  start: { from: ["CREATED", "PAUSED"], to: "RUNNING" },
+  pause: { from: ["RUNNING"], to: "PAUSED" },
+  abort: { from: ["CREATED", "RUNNING", "PAUSED"], to: "ABORTED" },
+} as const satisfies Record<string, { from: CampaignStatus[]; to: CampaignStatus }>;
+export type Transition = keyof typeof TRANSITIONS;
+
+function refusal(action: Transition, status: CampaignStatus): string {
+  return action === "abort" ? `Campaign already in terminal status ${status}` : `Cannot ${action} campaign in status ${status}`;
+}
+
+/**
+ * start / pause / abort. The check and the change are one compare-and-set UPDATE,
+ * so of two concurrent requests only the legal one succeeds. Abort also skips the
+ * devices still PENDING, in the same transaction.
+ */
+export async function transitionCampaign(tx: Tx, tenantId: string, id: number, action: Transition) {
+  const { from, to } = TRANSITIONS[action];
+  const [changed] = await tx
+    .update(otaCampaigns)
+    .set({
+      status: to,
+      ...(to === "RUNNING" ? { startedAt: sql`COALESCE(${otaCampaigns.startedAt}, now())` } : {}),
+      ...(to === "ABORTED" ? { completedAt: sql`now()` } : {}),
+    })
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id), inArray(otaCampaigns.status, [...from])))
+    .returning({ id: otaCampaigns.id, status: otaCampaigns.status });
+  if (!changed) {
+    const [current] = await tx
+      .select({ status: otaCampaigns.status })
+      .from(otaCampaigns)
+      .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
+    if (!current) throw new NotFound("Campaign not found");
+    throw new InvalidTransition(refusal(action, current.status));
+  }
+  if (to === "ABORTED") {
+    await tx
+      .update(otaDeviceStatus)
+      .set({ status: "SKIPPED", completedAt: sql`now()`, errorMessage: "campaign aborted" })
+      .where(and(eq(otaDeviceStatus.tenantId, tenantId), eq(otaDeviceStatus.campaignId, id), eq(otaDeviceStatus.status, "PENDING")));
+  }
+  return { id: changed.id, status: changed.status };
+}
+
+/** `GET /customer/ota/campaigns/{id}/devices`: ordered by (created_at, id) so that pages never overlap. */
+export async function listCampaignDevices(tx: DbOrTx, tenantId: string, id: number, q: CampaignDevicesQuery) {
+  const [exists] = await tx
+    .select({ id: otaCampaigns.id })
+    .from(otaCampaigns)
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
+  if (!exists) throw new NotFound("Campaign not found");
+  const where = and(
+    eq(otaDeviceStatus.tenantId, tenantId),
+    eq(otaDeviceStatus.campaignId, id),
+    q.status ? eq(otaDeviceStatus.status, q.status) : undefined,
+  );
+  const [rows, [totals]] = await Promise.all([
+    tx
+      .select()
+      .from(otaDeviceStatus)
+      .where(where)
+      .orderBy(asc(otaDeviceStatus.createdAt), asc(otaDeviceStatus.id))
+      .limit(q.limit)
+      .offset(q.offset),
+    tx.select({ total: count() }).from(otaDeviceStatus).where(where),
+  ]);
+  return {
+    campaign_id: id,
+    devices: rows.map((r) => ({
+      device_id: r.deviceId,
+      status: r.status,
+      progress_pct: r.progressPct,
+      error_message: r.errorMessage,
+      started_at: iso(r.startedAt),
+      completed_at: iso(r.completedAt),
+      created_at: iso(r.createdAt),
+    })),
+    total: totals?.total ?? 0,
+    limit: q.limit,
+    offset: q.offset,
+  };
 }

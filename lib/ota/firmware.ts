@@ -1,15 +1,11 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { Tx } from "@/lib/db/client";
 import type { DbOrTx } from "@/lib/db/client";
-import { firmwareVersions } from "@/lib/db/schema";
-import { NotFound } from "@/lib/http/errors";
-
-export const FirmwareListQuery = z.object({
-  device_type: z.string().max(50).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-export type FirmwareListQuery = z.infer<typeof FirmwareListQuery>;
+import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
+import { Conflict, NotFound } from "@/lib/http/errors";
+import type { FirmwareCreate, FirmwareUploadMetadata, FirmwareListQuery } from "./schemas";
+import { firmwareDownloadPath } from "./signed-url";
+import type { Stored } from "./storage";
 
 type FirmwareRow = typeof firmwareVersions.$inferSelect;
 
@@ -78,3 +74,67 @@ export async function getFirmware(tx: DbOrTx, tenantId: string, firmwareId: numb
 
 /** How long an operator's download link stays valid. */
 export const OPERATOR_LINK_TTL_SECONDS = 3600;
+
+const DUPLICATE = "Firmware version already exists for this device type";
+
+/** Registers firmware by URL (the seed's JSON body): 409 on a duplicate (version, device type). */
+export async function createFirmware(tx: Tx, tenantId: string, body: FirmwareCreate, createdBy: string) {
+  const [row] = await tx
+    .insert(firmwareVersions)
+    .values({
+      tenantId,
+      version: body.version,
+      description: body.description ?? null,
+      fileUrl: body.file_url,
+      fileSizeBytes: body.file_size_bytes ?? null,
+      checksumSha256: body.checksum_sha256 ?? null,
+      deviceType: body.device_type ?? null,
+      createdBy,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new Conflict(DUPLICATE);
+  return firmwareJson(row);
+}
+
+/** Registers an uploaded binary: size and checksum are the server's own, file_url its download path. */
+export async function createStoredFirmware(tx: Tx, tenantId: string, meta: FirmwareUploadMetadata, stored: Stored, createdBy: string) {
+  const [row] = await tx
+    .insert(firmwareVersions)
+    .values({
+      tenantId,
+      version: meta.version,
+      description: meta.description ?? null,
+      fileUrl: "pending", // the download path needs the id: set just below
+      fileSizeBytes: stored.sizeBytes,
+      checksumSha256: stored.sha256,
+      deviceType: meta.device_type ?? null,
+      createdBy,
+      storageKey: stored.key,
+    })
+    .onConflictDoNothing()
+    .returning({ id: firmwareVersions.id });
+  if (!row) throw new Conflict(DUPLICATE);
+  const [updated] = await tx
+    .update(firmwareVersions)
+    .set({ fileUrl: firmwareDownloadPath(row.id) })
+    .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, row.id)))
+    .returning();
+  return firmwareJson(updated!);
+}
+
+/**
+ * Deletes firmware that no campaign refers to (409 otherwise: campaigns keep their
+ * history). Returns the storage key, to be removed once the transaction has committed.
+ */
+export async function deleteFirmware(tx: Tx, tenantId: string, firmwareId: number): Promise<string | null> {
+  const fw = await getFirmware(tx, tenantId, firmwareId);
+  const [used] = await tx
+    .select({ id: otaCampaigns.id })
+    .from(otaCampaigns)
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.firmwareVersionId, firmwareId)))
+    .limit(1);
+  if (used) throw new Conflict(`Firmware is used by campaign ${used.id}`);
+  await tx.delete(firmwareVersions).where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, firmwareId)));
+  return fw.storageKey;
+}

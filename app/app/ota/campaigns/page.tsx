@@ -9,14 +9,14 @@ export const dynamic = "force-dynamic";
 /** The campaign list (server-rendered for now; the interactive dashboard is issue 5's). */
 export default async function CampaignsPage() {
   const principal = await requirePrincipal();
-  const { rows, total } = await withTenant(webDb().db, principal.tenantId, (tx) =>
+  const { campaigns, total } = await withTenant(webDb().db, principal.tenantId, (tx) =>
     listCampaigns(tx, principal.tenantId, { limit: 50, offset: 0 }),
   );
   return (
     <section>
       <h1 className="text-xl font-semibold tracking-tight">OTA Campaigns</h1>
       <p className="mt-1 text-sm text-slate-500">{total} campaign{total === 1 ? "" : "s"}</p>
-      {rows.length === 0 ? (
+      {campaigns.length === 0 ? (
         <p className="mt-6 rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500">
           No campaigns yet.
         </p>
@@ -34,20 +34,20 @@ export default async function CampaignsPage() {
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
-            {rows.map(({ campaign: c, firmwareVersion }) => (
+            {campaigns.map((c) => (
               <tr key={c.id}>
                 <td className="px-4 py-2 font-medium">{c.name}</td>
                 <td className="px-4 py-2">
                   <StatusBadge status={c.status} />
                 </td>
-                <td className="px-4 py-2">{firmwareVersion}</td>
-                <td className="px-4 py-2">{c.targetGroupId}</td>
-                <td className="px-4 py-2">{c.rolloutStrategy}</td>
+                <td className="px-4 py-2">{c.firmware_version}</td>
+                <td className="px-4 py-2">{c.target_group_id}</td>
+                <td className="px-4 py-2">{c.rollout_strategy}</td>
                 <td className="px-4 py-2">
-                  {c.succeeded}/{c.totalDevices} ({c.failed} failed)
+                  {c.succeeded}/{c.total_devices} ({c.failed} failed)
                 </td>
                 <td className="px-4 py-2 text-slate-500">
-                  <time dateTime={c.createdAt.toISOString()}>{c.createdAt.toISOString().slice(0, 16).replace("T", " ")}</time>
+                  <time dateTime={c.created_at ?? undefined}>{c.created_at?.slice(0, 16).replace("T", " ")}</time>
                 </td>
               </tr>
             ))}

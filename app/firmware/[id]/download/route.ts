@@ -1,16 +1,15 @@
-import { z } from "zod";
 import { webDb } from "@/lib/db/web";
 import { open } from "@/lib/http/handler";
 import { parsePath } from "@/lib/http/parse";
 import { serveFirmwareDownload } from "@/lib/ota/download";
+import { IdPath } from "@/lib/ota/schemas";
 
-const Path = z.object({ id: z.coerce.number().int().positive() });
 type Ctx = { params: Promise<{ id: string }> };
 
 /** Devices download here with a signed, expiring URL (no user credentials). */
 const handler = (method: "GET" | "HEAD") => (req: Request, ctx: Ctx) =>
   open(async () => {
-    const { id } = parsePath(await ctx.params, Path);
+    const { id } = parsePath(await ctx.params, IdPath);
     return serveFirmwareDownload(webDb().db, req, id, method);
   })(req);
 

@@ -1,0 +1,121 @@
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { DbOrTx, Tx } from "@/lib/db/client";
+import { deviceGroupMembers, deviceGroups, devices, firmwareVersions, otaCampaigns, otaDeviceStatus } from "@/lib/db/schema";
+import { Conflict, NotFound } from "@/lib/http/errors";
+import type { DeviceCreate, DeviceListQuery, Pagination } from "./schemas";
+import type { z } from "zod";
+
+type DeviceRow = typeof devices.$inferSelect;
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function deviceJson(d: DeviceRow) {
+  return {
+    device_id: d.deviceId,
+    device_type: d.deviceType,
+    fw_version: d.fwVersion,
+    last_seen_at: iso(d.lastSeenAt),
+    created_at: iso(d.createdAt),
+  };
+}
+
+/** `GET /customer/devices`: by device id; filters by type, firmware version and group. */
+export async function listDevices(tx: DbOrTx, tenantId: string, q: DeviceListQuery) {
+  const where = and(
+    eq(devices.tenantId, tenantId),
+    q.device_type ? eq(devices.deviceType, q.device_type) : undefined,
+    q.fw_version ? eq(devices.fwVersion, q.fw_version) : undefined,
+    q.group_id
+      ? sql`EXISTS (SELECT 1 FROM ${deviceGroupMembers} m WHERE m.tenant_id = ${devices.tenantId}
+                   AND m.device_id = ${devices.deviceId} AND m.group_id = ${q.group_id})`
+      : undefined,
+  );
+  const [rows, [totals]] = await Promise.all([
+    tx.select().from(devices).where(where).orderBy(asc(devices.deviceId)).limit(q.limit).offset(q.offset),
+    tx.select({ total: count() }).from(devices).where(where),
+  ]);
+  return { devices: rows.map(deviceJson), total: totals?.total ?? 0, limit: q.limit, offset: q.offset };
+}
+
+export async function createDevice(tx: Tx, tenantId: string, body: DeviceCreate) {
+  const [row] = await tx
+    .insert(devices)
+    .values({ tenantId, deviceId: body.device_id, deviceType: body.device_type ?? null, fwVersion: body.fw_version ?? null })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new Conflict(`Device ${body.device_id} already exists`);
+  return deviceJson(row);
+}
+
+async function findDevice(tx: DbOrTx, tenantId: string, deviceId: string) {
+  const [row] = await tx.select().from(devices).where(and(eq(devices.tenantId, tenantId), eq(devices.deviceId, deviceId)));
+  if (!row) throw new NotFound("Device not found");
+  return row;
+}
+
+/** `GET /customer/devices/{device_id}`: the device and the groups it is in. */
+export async function getDevice(tx: DbOrTx, tenantId: string, deviceId: string) {
+  const row = await findDevice(tx, tenantId, deviceId);
+  const groups = await tx
+    .select({ group_id: deviceGroups.groupId, name: deviceGroups.name })
+    .from(deviceGroupMembers)
+    .innerJoin(deviceGroups, and(eq(deviceGroups.tenantId, deviceGroupMembers.tenantId), eq(deviceGroups.groupId, deviceGroupMembers.groupId)))
+    .where(and(eq(deviceGroupMembers.tenantId, tenantId), eq(deviceGroupMembers.deviceId, deviceId)))
+    .orderBy(asc(deviceGroups.groupId));
+  return { ...deviceJson(row), groups };
+}
+
+/** `DELETE /customer/devices/{device_id}`: refused while an active campaign still has it to update. */
+export async function deleteDevice(tx: Tx, tenantId: string, deviceId: string) {
+  await findDevice(tx, tenantId, deviceId);
+  const [busy] = await tx
+    .select({ campaignId: otaDeviceStatus.campaignId })
+    .from(otaDeviceStatus)
+    .innerJoin(otaCampaigns, and(eq(otaCampaigns.tenantId, otaDeviceStatus.tenantId), eq(otaCampaigns.id, otaDeviceStatus.campaignId)))
+    .where(
+      and(
+        eq(otaDeviceStatus.tenantId, tenantId),
+        eq(otaDeviceStatus.deviceId, deviceId),
+        inArray(otaCampaigns.status, ["CREATED", "RUNNING", "PAUSED"]),
+        inArray(otaDeviceStatus.status, ["PENDING", "DOWNLOADING", "INSTALLING"]),
+      ),
+    )
+    .limit(1);
+  if (busy) throw new Conflict(`Device is in active campaign ${busy.campaignId}`);
+  await tx.delete(devices).where(and(eq(devices.tenantId, tenantId), eq(devices.deviceId, deviceId)));
+}
+
+/** `GET /customer/devices/{device_id}/ota`: every campaign the device was part of, newest first. */
+export async function deviceOtaHistory(tx: DbOrTx, tenantId: string, deviceId: string, q: z.infer<typeof Pagination>) {
+  await findDevice(tx, tenantId, deviceId);
+  const where = and(eq(otaDeviceStatus.tenantId, tenantId), eq(otaDeviceStatus.deviceId, deviceId));
+  const [rows, [totals]] = await Promise.all([
+    tx
+      .select({ s: otaDeviceStatus, name: otaCampaigns.name, campaignStatus: otaCampaigns.status, version: firmwareVersions.version })
+      .from(otaDeviceStatus)
+      .innerJoin(otaCampaigns, and(eq(otaCampaigns.tenantId, otaDeviceStatus.tenantId), eq(otaCampaigns.id, otaDeviceStatus.campaignId)))
+      .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
+      .where(where)
+      .orderBy(desc(otaDeviceStatus.createdAt), desc(otaDeviceStatus.id))
+      .limit(q.limit)
+      .offset(q.offset),
+    tx.select({ total: count() }).from(otaDeviceStatus).where(where),
+  ]);
+  return {
+    device_id: deviceId,
+    history: rows.map(({ s, name, campaignStatus, version }) => ({
+      campaign_id: s.campaignId,
+      campaign_name: name,
+      campaign_status: campaignStatus,
+      firmware_version: version,
+      status: s.status,
+      progress_pct: s.progressPct,
+      error_message: s.errorMessage,
+      started_at: iso(s.startedAt),
+      completed_at: iso(s.completedAt),
+      created_at: iso(s.createdAt),
+    })),
+    total: totals?.total ?? 0,
+    limit: q.limit,
+    offset: q.offset,
+  };
+}

@@ -1,0 +1,83 @@
+import { Readable } from "node:stream";
+import busboy from "busboy";
+import { BadRequest, PayloadTooLarge, ValidationFailed } from "@/lib/http/errors";
+import { FirmwareUploadMetadata } from "./schemas";
+import { removeStored, storeStream, type Stored } from "./storage";
+
+// Room for the multipart boundaries and the metadata part on top of the file itself.
+const ENVELOPE_BYTES = 1024 * 1024;
+
+/**
+ * Receives `multipart/form-data` with a `metadata` part (JSON) and a `file` part,
+ * streaming the file straight to storage while hashing it. Answers 413 beyond
+ * `maxBytes`, 422 for bad metadata or a declared checksum or size that the bytes do
+ * not match. On any error the stored file is removed again.
+ */
+export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes: number) {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes + ENVELOPE_BYTES) throw new PayloadTooLarge(maxBytes);
+  if (!req.body) throw new BadRequest("Request has no body");
+
+  let metadataText: string | undefined;
+  let upload: Promise<Stored & { truncated: boolean }> | undefined;
+  const parsed = new Promise<void>((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({
+        headers: { "content-type": req.headers.get("content-type") ?? "" },
+        limits: { files: 1, fields: 4, fieldSize: 64 * 1024, parts: 6, fileSize: maxBytes },
+      });
+    } catch {
+      return reject(new BadRequest("Malformed multipart/form-data body"));
+    }
+    bb.on("field", (name, value) => {
+      if (name === "metadata") metadataText = value;
+    });
+    bb.on("file", (name, stream) => {
+      if (name !== "file" || upload) return void stream.resume();
+      // busboy stops at `fileSize` and marks the stream truncated; the rest is drained.
+      const pending = storeStream(dir, stream, maxBytes + 1).then((s) => ({ ...s, truncated: stream.truncated === true }));
+      pending.catch(() => stream.resume());
+      upload = pending;
+    });
+    bb.on("close", () => resolve());
+    bb.on("error", () => reject(new BadRequest("Malformed multipart/form-data body")));
+    Readable.fromWeb(req.body as never)
+      .on("error", () => reject(new BadRequest("Upload was interrupted")))
+      .pipe(bb);
+  });
+
+  let stored: (Stored & { truncated: boolean }) | undefined;
+  try {
+    await parsed;
+    stored = await upload;
+    if (stored?.truncated) throw new PayloadTooLarge(maxBytes);
+    if (!stored) throw new ValidationFailed([{ loc: ["body", "file"], msg: "A `file` part is required", type: "missing" }]);
+    if (metadataText === undefined) {
+      throw new ValidationFailed([{ loc: ["body", "metadata"], msg: "A `metadata` part (JSON) is required", type: "missing" }]);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(metadataText);
+    } catch {
+      throw new ValidationFailed([{ loc: ["body", "metadata"], msg: "metadata is not valid JSON", type: "json_invalid" }]);
+    }
+    const result = FirmwareUploadMetadata.safeParse(json);
+    if (!result.success) {
+      const v = ValidationFailed.fromZod("body", result.error);
+      throw new ValidationFailed((v.detail as { loc: (string | number)[]; msg: string; type: string }[]).map((i) => ({ ...i, loc: ["body", "metadata", ...i.loc.slice(1)] })));
+    }
+    const meta = result.data;
+    if (meta.checksum_sha256 && meta.checksum_sha256 !== stored.sha256) {
+      throw new ValidationFailed([{ loc: ["body", "metadata", "checksum_sha256"], msg: `does not match the uploaded file (its SHA-256 is ${stored.sha256})`, type: "checksum_mismatch" }]);
+    }
+    if (meta.file_size_bytes != null && meta.file_size_bytes !== stored.sizeBytes) {
+      throw new ValidationFailed([{ loc: ["body", "metadata", "file_size_bytes"], msg: `does not match the uploaded file (${stored.sizeBytes} bytes)`, type: "size_mismatch" }]);
+    }
+    return { meta, stored };
+  } catch (err) {
+    const done = stored ?? (await upload?.catch(() => undefined));
+    if (done) await removeStored(dir, done.key);
+    throw err;
+  }
+}

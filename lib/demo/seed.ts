@@ -90,6 +90,12 @@ async function seedInTransaction(db: Db, firmwareDir: string, passwordHash: stri
         .onConflictDoNothing();
 
       for (const fw of DEMO_FIRMWARE) {
+        // Under the seed lock: a firmware that exists already gets no new file at all.
+        const [existing] = await tx
+          .select({ id: firmwareVersions.id })
+          .from(firmwareVersions)
+          .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.version, fw.version), eq(firmwareVersions.deviceType, "sensor")));
+        if (existing) continue;
         const content = demoBinary(`flotilla-demo-firmware-${fw.version}`, fw.size);
         const stored = await storeBuffer(firmwareDir, content);
         written.push(stored);

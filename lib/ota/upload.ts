@@ -19,13 +19,13 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
   if (!req.body) throw new BadRequest("Request has no body");
 
   let metadataText: string | undefined;
-  let upload: Promise<Stored & { truncated: boolean }> | undefined;
+  let upload: Promise<Stored & { tooLarge: boolean }> | undefined;
   const parsed = new Promise<void>((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
       bb = busboy({
         headers: { "content-type": req.headers.get("content-type") ?? "" },
-        limits: { files: 1, fields: 4, fieldSize: 64 * 1024, parts: 6, fileSize: maxBytes },
+        limits: { files: 1, fields: 4, fieldSize: 64 * 1024, parts: 6, fileSize: maxBytes + 1 },
       });
     } catch {
       return reject(new BadRequest("Malformed multipart/form-data body"));
@@ -35,8 +35,9 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
     });
     bb.on("file", (name, stream) => {
       if (name !== "file" || upload) return void stream.resume();
-      // busboy stops at `fileSize` and marks the stream truncated; the rest is drained.
-      const pending = storeStream(dir, stream, maxBytes + 1).then((s) => ({ ...s, truncated: stream.truncated === true }));
+      // busboy stops one byte past the limit (and drains the rest), so a stored size over
+      // `maxBytes` means too large; a file of exactly `maxBytes` is whole.
+      const pending = storeStream(dir, stream, maxBytes + 1).then((s) => ({ ...s, tooLarge: s.sizeBytes > maxBytes }));
       pending.catch(() => stream.resume());
       upload = pending;
     });
@@ -47,11 +48,11 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
       .pipe(bb);
   });
 
-  let stored: (Stored & { truncated: boolean }) | undefined;
+  let stored: (Stored & { tooLarge: boolean }) | undefined;
   try {
     await parsed;
     stored = await upload;
-    if (stored?.truncated) throw new PayloadTooLarge(maxBytes);
+    if (stored?.tooLarge) throw new PayloadTooLarge(maxBytes);
     if (!stored) throw new ValidationFailed([{ loc: ["body", "file"], msg: "A `file` part is required", type: "missing" }]);
     if (metadataText === undefined) {
       throw new ValidationFailed([{ loc: ["body", "metadata"], msg: "A `metadata` part (JSON) is required", type: "missing" }]);

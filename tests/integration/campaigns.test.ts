@@ -1,0 +1,237 @@
+import { beforeAll, afterAll, describe, expect, it } from "vitest";
+import * as list from "@/app/customer/ota/campaigns/route";
+import * as one from "@/app/customer/ota/campaigns/[id]/route";
+import * as start from "@/app/customer/ota/campaigns/[id]/start/route";
+import * as pause from "@/app/customer/ota/campaigns/[id]/pause/route";
+import * as abort from "@/app/customer/ota/campaigns/[id]/abort/route";
+import * as devicesOf from "@/app/customer/ota/campaigns/[id]/devices/route";
+import { deviceGroupMembers, deviceGroups, devices, firmwareVersions } from "@/lib/db/schema";
+import { authAs, call } from "../support/api";
+import { createTestTenant, testDb, type TestTenant } from "../support/db";
+
+const handle = testDb();
+afterAll(() => handle.close());
+
+interface Fleet {
+  t: TestTenant;
+  fw: number;
+  noChecksumFw: number;
+  anyTypeFw: number;
+}
+
+/** A tenant with firmware 2.0.0 for "sensor" and a group per scenario. */
+async function fleet(label: string): Promise<Fleet> {
+  const t = await createTestTenant(handle, label);
+  const tenantId = t.tenantId;
+  const sha = "ab".repeat(32);
+  const [fw, noSum, anyType] = await handle.db
+    .insert(firmwareVersions)
+    .values([
+      { tenantId, version: "2.0.0", fileUrl: "http://x/2.bin", checksumSha256: sha, deviceType: "sensor" },
+      { tenantId, version: "2.0.1", fileUrl: "http://x/3.bin", deviceType: "sensor" },
+      { tenantId, version: "3.0.0", fileUrl: "http://x/4.bin", checksumSha256: sha },
+    ])
+    .returning();
+  const ids = Array.from({ length: 12 }, (_, i) => `dev-${String(i + 1).padStart(2, "0")}`);
+  await handle.db.insert(devices).values(
+    ids.map((deviceId, i) => ({
+      tenantId,
+      deviceId,
+      // dev-01 is a gateway, dev-02 already runs 2.0.0, the rest are sensors on 1.0.0
+      deviceType: i === 0 ? "gateway" : "sensor",
+      fwVersion: i === 1 ? "2.0.0" : "1.0.0",
+    })),
+  );
+  await handle.db.insert(deviceGroups).values([
+    { tenantId, groupId: "all", name: "All" },
+    { tenantId, groupId: "empty", name: "Empty" },
+    { tenantId, groupId: "odd", name: "Only ineligible" },
+  ]);
+  await handle.db.insert(deviceGroupMembers).values([
+    ...ids.map((deviceId) => ({ tenantId, groupId: "all", deviceId })),
+    { tenantId, groupId: "odd", deviceId: "dev-01" },
+    { tenantId, groupId: "odd", deviceId: "dev-02" },
+  ]);
+  return { t, fw: fw!.id, noChecksumFw: noSum!.id, anyTypeFw: anyType!.id };
+}
+
+const create = async (f: Fleet, body: Record<string, unknown>, role: "admin" | "operator" | "viewer" = "operator") =>
+  call(list.POST, { headers: await authAs(f.t, role), body: { name: "Roll out", firmware_version_id: f.fw, target_group_id: "all", ...body } });
+const act = async (f: Fleet, handler: typeof start.POST, id: number | string, role: "admin" | "operator" | "viewer" = "operator") =>
+  call(handler, { headers: await authAs(f.t, role), params: { id: String(id) }, method: "POST" });
+
+let a: Fleet;
+let b: Fleet;
+beforeAll(async () => {
+  a = await fleet("camp-a");
+  b = await fleet("camp-b");
+});
+
+describe("POST /customer/ota/campaigns", () => {
+  it("creates every row in one go, skipping ineligible members with the reason", async () => {
+    const res = await create(a, { name: "Guarded", rollout_rate: 5, abort_threshold: 0.2 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      name: "Guarded",
+      status: "CREATED",
+      rollout_strategy: "linear",
+      rollout_rate: 5,
+      abort_threshold: 0.2,
+      total_devices: 12,
+      succeeded: 0,
+      failed: 0,
+      target_group_id: "all",
+      firmware_version: "2.0.0",
+      firmware_device_type: "sensor",
+      firmware_checksum: "ab".repeat(32),
+      created_by: a.t.users.operator.email,
+      status_breakdown: { PENDING: 10, DOWNLOADING: 0, INSTALLING: 0, SUCCESS: 0, FAILED: 0, SKIPPED: 2 },
+    });
+    const skipped = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(res.body.id) }, query: { status: "skipped" } });
+    expect(skipped.body.devices.map((d: { device_id: string; error_message: string }) => [d.device_id, d.error_message])).toEqual([
+      ["dev-01", "incompatible device type"],
+      ["dev-02", "already up to date"],
+    ]);
+
+    // A second campaign on the same devices: those PENDING in the first (still CREATED) are
+    // busy; dev-01 (skipped there as a gateway) and dev-02 (skipped as up to date on 2.0.0)
+    // are free, and fit firmware 3.0.0, which names no device type.
+    const second = await create(a, { name: "Overlap", firmware_version_id: a.anyTypeFw });
+    expect(second.status).toBe(201);
+    expect(second.body.status_breakdown).toMatchObject({ PENDING: 2, SKIPPED: 10 });
+    const busy = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(second.body.id) }, query: { status: "SKIPPED", limit: 1, offset: 5 } });
+    expect(busy.body.devices[0].error_message).toBe(`in active campaign ${res.body.id}`);
+    // Nothing left to update for the original firmware while both are active.
+    expect((await create(a, { name: "Nothing left" })).body).toEqual({ detail: "No eligible devices in group", code: "bad_request" });
+
+    await act(a, abort.POST, res.body.id);
+    await act(a, abort.POST, second.body.id);
+    const third = await create(a, { name: "After abort", firmware_version_id: a.anyTypeFw });
+    expect(third.status).toBe(201);
+    expect(third.body.status_breakdown).toMatchObject({ PENDING: 12, SKIPPED: 0 });
+    await act(a, abort.POST, third.body.id);
+  });
+
+  it("guards firmware, group and membership with the seed's messages, and creates nothing", async () => {
+    const before = await call(list.GET, { headers: await authAs(a.t) });
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ firmware_version_id: 999_999 }, 404, "Firmware version not found"],
+      [{ firmware_version_id: b.fw }, 404, "Firmware version not found"],
+      [{ target_group_id: "nope" }, 404, "Device group not found"],
+      [{ target_group_id: "empty" }, 400, "Device group has no members"],
+      [{ firmware_version_id: a.noChecksumFw }, 400, "Firmware has no checksum"],
+      [{ target_group_id: "odd" }, 400, "No eligible devices in group"],
+    ];
+    for (const [body, status, detail] of cases) {
+      const res = await create(a, body);
+      expect({ body, status: res.status, detail: res.body.detail }).toEqual({ body, status, detail });
+    }
+    const after = await call(list.GET, { headers: await authAs(a.t) });
+    expect(after.body.total).toBe(before.body.total);
+  });
+
+  it("answers 422 at the field for invalid values", async () => {
+    const res = await create(a, { rollout_rate: 0, abort_threshold: 1.5, rollout_strategy: "yolo", target_group_id: "a/b" });
+    expect(res.status).toBe(422);
+    const locs = res.body.detail.map((d: { loc: string[] }) => d.loc.join("."));
+    expect(locs).toEqual(expect.arrayContaining(["body.rollout_rate", "body.abort_threshold", "body.rollout_strategy", "body.target_group_id"]));
+  });
+
+  it("is refused to viewers and to anonymous callers", async () => {
+    expect((await create(a, {}, "viewer")).status).toBe(403);
+    expect((await call(list.POST, { body: { name: "x" } })).status).toBe(401);
+  });
+});
+
+describe("lifecycle: start, pause, abort", () => {
+  it("follows the state machine, with the seed's messages for illegal moves", async () => {
+    const c = (await create(a, { name: "Lifecycle" })).body;
+    expect((await act(a, pause.POST, c.id)).body).toEqual({ detail: "Cannot pause campaign in status CREATED", code: "invalid_transition" });
+    expect(await act(a, start.POST, c.id)).toMatchObject({ status: 200, body: { id: c.id, status: "RUNNING" } });
+    expect((await act(a, start.POST, c.id)).body.detail).toBe("Cannot start campaign in status RUNNING");
+    expect((await act(a, pause.POST, c.id)).body).toEqual({ id: c.id, status: "PAUSED" });
+    expect((await act(a, start.POST, c.id)).body).toEqual({ id: c.id, status: "RUNNING" });
+    const got = await call(one.GET, { headers: await authAs(a.t, "viewer"), params: { id: String(c.id) } });
+    expect(got.body.started_at).not.toBeNull();
+
+    expect((await act(a, abort.POST, c.id)).body).toEqual({ id: c.id, status: "ABORTED" });
+    const after = await call(one.GET, { headers: await authAs(a.t), params: { id: String(c.id) } });
+    expect(after.body.status_breakdown).toMatchObject({ PENDING: 0, SKIPPED: 12 });
+    expect(after.body.completed_at).not.toBeNull();
+    for (const h of [start.POST, pause.POST, abort.POST]) {
+      const res = await act(a, h, c.id);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("invalid_transition");
+    }
+    expect((await act(a, abort.POST, c.id)).body.detail).toBe("Campaign already in terminal status ABORTED");
+  });
+
+  it("lets only one of two concurrent starts succeed", async () => {
+    const c = (await create(a, { name: "Race" })).body;
+    const results = await Promise.all([act(a, start.POST, c.id), act(a, start.POST, c.id), act(a, abort.POST, c.id)]);
+    const ok = results.filter((r) => r.status === 200).map((r) => r.body.status);
+    // Either one start won and the abort followed it, or the abort came first and both starts failed.
+    expect(ok.filter((s) => s === "RUNNING").length).toBeLessThanOrEqual(1);
+    expect(ok).toContain("ABORTED");
+  });
+
+  it("answers 404 for unknown and other tenants' ids, 422 for ids that are not positive integers, 403 for viewers", async () => {
+    const c = (await create(b, { name: "B's" })).body;
+    for (const h of [start.POST, pause.POST, abort.POST]) {
+      const other = await act(a, h, c.id);
+      const missing = await act(a, h, 2_000_000_000);
+      expect(other).toMatchObject({ status: 404, body: { detail: "Campaign not found", code: "not_found" } });
+      expect(other.body).toEqual(missing.body);
+      for (const bad of ["abc", "0", "-3", "1.5", "99999999999"]) expect((await act(a, h, bad)).status).toBe(422);
+      expect((await act(b, h, c.id, "viewer")).status).toBe(403);
+    }
+    expect((await call(one.GET, { headers: await authAs(a.t), params: { id: String(c.id) } })).status).toBe(404);
+    expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) } })).status).toBe(404);
+    await act(b, abort.POST, c.id);
+  });
+});
+
+describe("listing", () => {
+  it("lists newest first with a total of every match, a breakdown on each item, and a case-insensitive status filter", async () => {
+    const f = await fleet("camp-list");
+    const ids: number[] = [];
+    for (const name of ["first", "second", "third"]) {
+      const c = await create(f, { name });
+      ids.push(c.body.id);
+      await act(f, abort.POST, c.body.id);
+    }
+    const page = await call(list.GET, { headers: await authAs(f.t, "viewer"), query: { limit: 2 } });
+    expect(page.body.total).toBe(3);
+    expect(page.body.campaigns.map((c: { name: string }) => c.name)).toEqual(["third", "second"]);
+    expect(page.body.campaigns[0].status_breakdown).toEqual({ PENDING: 0, DOWNLOADING: 0, INSTALLING: 0, SUCCESS: 0, FAILED: 0, SKIPPED: 12 });
+    const rest = await call(list.GET, { headers: await authAs(f.t), query: { limit: 2, offset: 2 } });
+    expect(rest.body.campaigns.map((c: { name: string }) => c.name)).toEqual(["first"]);
+    expect((await call(list.GET, { headers: await authAs(f.t), query: { status: "aborted" } })).body.total).toBe(3);
+    expect((await call(list.GET, { headers: await authAs(f.t), query: { status: "RUNNING" } })).body.total).toBe(0);
+    const bad = await call(list.GET, { headers: await authAs(f.t), query: { status: "SUCCEEDED" } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail[0].loc).toEqual(["query", "status"]);
+    for (const q of [{ limit: 0 }, { limit: 201 }, { offset: -1 }, { limit: "ten" }]) {
+      expect((await call(list.GET, { headers: await authAs(f.t), query: q })).status).toBe(422);
+    }
+  });
+
+  it("pages campaign devices by (created_at, id) without overlap, with a total of every match", async () => {
+    const c = (await create(a, { name: "Paging", firmware_version_id: a.anyTypeFw })).body;
+    const seen: string[] = [];
+    for (let offset = 0; offset < 12; offset += 5) {
+      const page = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { limit: 5, offset } });
+      expect(page.body).toMatchObject({ campaign_id: c.id, total: 12, limit: 5, offset });
+      seen.push(...page.body.devices.map((d: { device_id: string }) => d.device_id));
+    }
+    expect(seen).toHaveLength(12);
+    expect(new Set(seen).size).toBe(12);
+    const pending = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "PENDING", limit: 1 } });
+    expect(pending.body.total).toBe(12);
+    expect(Object.keys(pending.body.devices[0]).sort()).toEqual(
+      ["completed_at", "created_at", "device_id", "error_message", "progress_pct", "started_at", "status"],
+    );
+    expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "DONE" } })).status).toBe(422);
+    await act(a, abort.POST, c.id);
+  });
+});

@@ -6,8 +6,8 @@ export type Handler = (req: Request, ctx: { params: Promise<Record<string, strin
 
 export interface CallOptions {
   params?: Record<string, string>;
-  query?: Record<string, string | number>;
-  headers?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string | undefined>;
   /** Sent as JSON unless it is a string, FormData or Uint8Array. */
   body?: unknown;
   method?: string;
@@ -19,8 +19,9 @@ export interface CallOptions {
  */
 export async function call(handler: Handler, opts: CallOptions = {}) {
   const url = new URL("http://flotilla.test/x");
-  for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, String(v));
-  const headers = new Headers(opts.headers);
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers.set(k, v);
   let body: BodyInit | undefined;
   if (opts.body instanceof FormData || typeof opts.body === "string" || opts.body instanceof Uint8Array) {
     body = opts.body as BodyInit;

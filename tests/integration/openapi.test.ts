@@ -1,0 +1,48 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { GET } from "@/app/openapi.json/route";
+import { ROUTES } from "@/lib/http/openapi";
+
+/** Every (method, path) that a route file under app/ exports, in OpenAPI's path syntax. */
+async function routesOnDisk(): Promise<string[]> {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name === "route.ts") found.push(full);
+    }
+  };
+  walk(path.resolve("app"));
+  const out: string[] = [];
+  for (const file of found) {
+    const route = "/" + path.relative(path.resolve("app"), path.dirname(file)).split(path.sep).map((s) => s.replace(/^\[(.+)\]$/, "{$1}")).join("/");
+    const mod = await import(file);
+    for (const m of ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]) if (mod[m]) out.push(`${m.toLowerCase()} ${route}`);
+  }
+  return out.sort();
+}
+
+// The browser's form routes and the document itself are not part of the API contract.
+const NOT_API = ["post /auth/login", "post /auth/logout", "get /openapi.json"];
+
+describe("GET /openapi.json", () => {
+  it("describes exactly the routes that exist", async () => {
+    const described = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    const onDisk = (await routesOnDisk()).filter((r) => !NOT_API.includes(r));
+    expect(described).toEqual(onDisk);
+  });
+
+  it("is OpenAPI 3.1 with request schemas from the validators", async () => {
+    const doc = await (await GET()).json();
+    expect(doc.openapi).toBe("3.1.0");
+    const create = doc.paths["/customer/ota/campaigns"].post;
+    const schema = create.requestBody.content["application/json"].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(["name", "firmware_version_id", "target_group_id"]));
+    expect(schema.properties.rollout_rate).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
+    expect(doc.paths["/customer/firmware"].post.requestBody.content).toHaveProperty("multipart/form-data");
+    const listParams = doc.paths["/customer/ota/campaigns/{id}/devices"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+    expect(listParams).toEqual(expect.arrayContaining(["path:id", "query:status", "query:limit", "query:offset"]));
+  });
+});

@@ -24,8 +24,10 @@ async function routesOnDisk(): Promise<string[]> {
   return out.sort();
 }
 
-// The browser's form routes and the document itself are not part of the API contract.
-const NOT_API = ["post /auth/login", "post /auth/logout", "get /openapi.json"];
+// The browser's form routes, the document itself and the JSON 404 for unknown paths
+// are not part of the API contract.
+const CATCH_ALL = ["get", "post", "put", "patch", "delete"].map((m) => `${m} /customer/{...rest}`);
+const NOT_API = ["post /auth/login", "post /auth/logout", "get /openapi.json", ...CATCH_ALL];
 
 describe("GET /openapi.json", () => {
   it("describes exactly the routes that exist", async () => {
@@ -44,5 +46,14 @@ describe("GET /openapi.json", () => {
     expect(doc.paths["/customer/firmware"].post.requestBody.content).toHaveProperty("multipart/form-data");
     const listParams = doc.paths["/customer/ota/campaigns/{id}/devices"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
     expect(listParams).toEqual(expect.arrayContaining(["path:id", "query:status", "query:limit", "query:offset"]));
+  });
+});
+
+describe("unknown /customer paths", () => {
+  it("answer 404 in the API's JSON error shape", async () => {
+    const { GET: unknown } = await import("@/app/customer/[...rest]/route");
+    const res = await unknown();
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ detail: "Not Found", code: "not_found" });
   });
 });

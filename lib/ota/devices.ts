@@ -25,8 +25,9 @@ export async function listDevices(tx: DbOrTx, tenantId: string, q: DeviceListQue
     q.device_type ? eq(devices.deviceType, q.device_type) : undefined,
     q.fw_version ? eq(devices.fwVersion, q.fw_version) : undefined,
     q.group_id
-      ? sql`EXISTS (SELECT 1 FROM ${deviceGroupMembers} m WHERE m.tenant_id = ${devices.tenantId}
-                   AND m.device_id = ${devices.deviceId} AND m.group_id = ${q.group_id})`
+      ? // Outer columns written out in full: an unqualified name would bind to `m` (see groups.ts).
+        sql`EXISTS (SELECT 1 FROM device_group_members m WHERE m.tenant_id = devices.tenant_id
+                   AND m.device_id = devices.device_id AND m.group_id = ${q.group_id})`
       : undefined,
   );
   const [rows, [totals]] = await Promise.all([

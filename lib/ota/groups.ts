@@ -17,8 +17,10 @@ function groupJson(g: GroupRow, memberCount: number) {
   };
 }
 
-const memberCount = sql<number>`(SELECT count(*)::int FROM ${deviceGroupMembers} m
-  WHERE m.tenant_id = ${deviceGroups.tenantId} AND m.group_id = ${deviceGroups.groupId})`;
+// The outer columns are written out in full on purpose: as a select field, drizzle renders
+// ${deviceGroups.groupId} unqualified, and inside the subquery that would bind to `m`.
+const memberCount = sql<number>`(SELECT count(*)::int FROM device_group_members m
+  WHERE m.tenant_id = device_groups.tenant_id AND m.group_id = device_groups.group_id)`;
 
 /** `GET /customer/device-groups`: by group id, each with its member count. */
 export async function listGroups(tx: DbOrTx, tenantId: string, q: z.infer<typeof Pagination>) {

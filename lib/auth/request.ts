@@ -11,7 +11,12 @@ export async function principalFromRequest(req: Request): Promise<Principal | nu
 function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
     const [k, ...v] = part.trim().split("=");
-    if (k === name) return decodeURIComponent(v.join("="));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join("="));
+    } catch {
+      return undefined; // malformed percent-encoding: no session, not a 500
+    }
   }
   return undefined;
 }

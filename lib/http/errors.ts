@@ -68,10 +68,11 @@ export class ValidationFailed extends AppError {
     super(422, "validation_error", issues);
   }
   /** From a zod error, with `where` ("body", "query", "path") first in each `loc`. */
-  static fromZod(where: string, error: z.ZodError): ValidationFailed {
+  static fromZod(where: string | string[], error: z.ZodError): ValidationFailed {
+    const prefix = typeof where === "string" ? [where] : where;
     return new ValidationFailed(
       error.issues.map((i) => ({
-        loc: [where, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+        loc: [...prefix, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
         msg: i.message,
         type: i.code,
       })),

@@ -20,24 +20,41 @@ export async function parseJsonBody<S extends z.ZodType>(
   } catch {
     throw new BadRequest("Request body is not valid JSON");
   }
-  const result = schema.safeParse(data);
-  if (!result.success) throw ValidationFailed.fromZod("body", result.error);
-  return result.data;
+  return validated("body", data, schema);
 }
 
 /** Query parameters parsed by `schema` (422 with `loc: ["query", name]` on a bad one). */
 export function parseQuery<S extends z.ZodType>(url: string | URL, schema: S): z.infer<S> {
-  const params = Object.fromEntries(new URL(url).searchParams.entries());
-  const result = schema.safeParse(params);
-  if (!result.success) throw ValidationFailed.fromZod("query", result.error);
-  return result.data;
+  return validated("query", Object.fromEntries(new URL(url).searchParams.entries()), schema);
 }
 
 /** Path parameters parsed by `schema` (422 with `loc: ["path", name]`). */
 export function parsePath<S extends z.ZodType>(params: unknown, schema: S): z.infer<S> {
-  const result = schema.safeParse(params);
-  if (!result.success) throw ValidationFailed.fromZod("path", result.error);
+  return validated("path", params, schema);
+}
+
+/**
+ * `data` parsed by `schema`, with every issue located under `where`. Strings holding
+ * NUL are refused first: PostgreSQL cannot store them in text, so they would be a 500.
+ */
+export function validated<S extends z.ZodType>(where: string | string[], data: unknown, schema: S): z.infer<S> {
+  const prefix = typeof where === "string" ? [where] : where;
+  const nul = findNul(data, []);
+  if (nul) throw new ValidationFailed([{ loc: [...prefix, ...nul], msg: "must not contain NUL characters", type: "string_nul" }]);
+  const result = schema.safeParse(data);
+  if (!result.success) throw ValidationFailed.fromZod(prefix, result.error);
   return result.data;
+}
+
+function findNul(value: unknown, path: (string | number)[], depth = 0): (string | number)[] | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+  if (depth > 64 || value === null || typeof value !== "object") return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes("\u0000")) return [...path, k];
+    const found = findNul(v, [...path, Array.isArray(value) ? Number(k) : k], depth + 1);
+    if (found) return found;
+  }
+  return null;
 }
 
 async function readLimited(req: Request, maxBytes: number): Promise<string> {
@@ -46,7 +63,9 @@ async function readLimited(req: Request, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw new BadRequest("Request body was interrupted");
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

@@ -13,7 +13,10 @@ function pgCode(err: unknown): string | undefined {
 export function errorResponse(err: unknown): Response {
   let mapped: AppError | undefined = err instanceof AppError ? err : undefined;
   // A unique violation that domain code did not anticipate is still a conflict, not a 500.
-  if (!mapped && pgCode(err) === "23505") mapped = new Conflict("Resource already exists");
+  const code = pgCode(err);
+  if (!mapped && code === "23505") mapped = new Conflict("Resource already exists");
+  // A reference to a row that is gone (e.g. a still-valid token of a deleted tenant).
+  if (!mapped && code === "23503") mapped = new Conflict("A referenced resource does not exist");
   if (mapped) return json(mapped.status, mapped.code, mapped.detail);
   console.error("[web] unhandled error:", err);
   return json(500, "internal", "Internal server error");

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import busboy from "busboy";
 import { BadRequest, PayloadTooLarge, ValidationFailed } from "@/lib/http/errors";
+import { validated } from "@/lib/http/parse";
 import { FirmwareUploadMetadata } from "./schemas";
 import { removeStored, storeStream, type Stored } from "./storage";
 
@@ -20,6 +21,8 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
 
   let metadataText: string | undefined;
   let upload: Promise<Stored & { tooLarge: boolean }> | undefined;
+  let active: Readable | undefined;
+  let broken = false;
   const parsed = new Promise<void>((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -34,17 +37,27 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
       if (name === "metadata") metadataText = value;
     });
     bb.on("file", (name, stream) => {
-      if (name !== "file" || upload) return void stream.resume();
+      // Listen for errors at once: a part cut off mid-way must not become an uncaught exception.
+      stream.on("error", () => {});
+      if (broken || name !== "file" || upload) return void stream.resume();
+      active = stream;
       // busboy stops one byte past the limit (and drains the rest), so a stored size over
       // `maxBytes` means too large; a file of exactly `maxBytes` is whole.
       const pending = storeStream(dir, stream, maxBytes + 1).then((s) => ({ ...s, tooLarge: s.sizeBytes > maxBytes }));
       pending.catch(() => stream.resume());
       upload = pending;
     });
+    // On a broken body, end the file being stored too: its data may never finish on its
+    // own, and storeStream then removes its temporary file.
+    const fail = (message: string) => {
+      broken = true;
+      active?.destroy(new Error(message));
+      reject(new BadRequest(message));
+    };
     bb.on("close", () => resolve());
-    bb.on("error", () => reject(new BadRequest("Malformed multipart/form-data body")));
+    bb.on("error", () => fail("Malformed multipart/form-data body"));
     Readable.fromWeb(req.body as never)
-      .on("error", () => reject(new BadRequest("Upload was interrupted")))
+      .on("error", () => fail("Upload was interrupted"))
       .pipe(bb);
   });
 
@@ -63,12 +76,7 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
     } catch {
       throw new ValidationFailed([{ loc: ["body", "metadata"], msg: "metadata is not valid JSON", type: "json_invalid" }]);
     }
-    const result = FirmwareUploadMetadata.safeParse(json);
-    if (!result.success) {
-      const v = ValidationFailed.fromZod("body", result.error);
-      throw new ValidationFailed((v.detail as { loc: (string | number)[]; msg: string; type: string }[]).map((i) => ({ ...i, loc: ["body", "metadata", ...i.loc.slice(1)] })));
-    }
-    const meta = result.data;
+    const meta = validated(["body", "metadata"], json, FirmwareUploadMetadata);
     if (meta.checksum_sha256 && meta.checksum_sha256 !== stored.sha256) {
       throw new ValidationFailed([{ loc: ["body", "metadata", "checksum_sha256"], msg: `does not match the uploaded file (its SHA-256 is ${stored.sha256})`, type: "checksum_mismatch" }]);
     }
@@ -77,6 +85,7 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
     }
     return { meta, stored };
   } catch (err) {
+    if (!stored) active?.destroy(new Error("upload abandoned"));
     const done = stored ?? (await upload?.catch(() => undefined));
     if (done) await removeStored(dir, done.key);
     throw err;

@@ -11,11 +11,11 @@ import {
   type DeviceStatus,
 } from "@/lib/db/schema";
 import { BadRequest, InvalidTransition, NotFound } from "@/lib/http/errors";
+import { iso } from "./json";
 import type { CampaignCreate, CampaignDevicesQuery, CampaignListQuery } from "./schemas";
 
 type CampaignRow = typeof otaCampaigns.$inferSelect;
 type Breakdown = Record<DeviceStatus, number>;
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** Every device status, zeros included: the UI draws split progress bars from it. */
 function emptyBreakdown(): Breakdown {

@@ -2,11 +2,11 @@ import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "@/lib/db/client";
 import { deviceGroupMembers, deviceGroups, devices, firmwareVersions, otaCampaigns, otaDeviceStatus } from "@/lib/db/schema";
 import { Conflict, NotFound } from "@/lib/http/errors";
+import { iso } from "./json";
 import type { DeviceCreate, DeviceListQuery, Pagination } from "./schemas";
 import type { z } from "zod";
 
 type DeviceRow = typeof devices.$inferSelect;
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function deviceJson(d: DeviceRow) {
   return {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CAMPAIGN_STATUSES, DEVICE_STATUSES } from "@/lib/db/schema/campaigns";
+import { CAMPAIGN_STATUSES, DEVICE_STATUSES, ROLLOUT_STRATEGIES } from "@/lib/db/schema/campaigns";
 
 /**
  * Every request shape of the API, validated here and described by /openapi.json
@@ -54,7 +54,7 @@ export const CampaignCreate = z.object({
   name: z.string().trim().min(1).max(100),
   firmware_version_id: z.number().int().positive().max(2_147_483_647),
   target_group_id: Identifier,
-  rollout_strategy: z.enum(["linear", "canary"]).default("linear"),
+  rollout_strategy: z.enum(ROLLOUT_STRATEGIES).default("linear"),
   rollout_rate: z.number().int().min(1).max(1000).default(10),
   abort_threshold: z.number().min(0).max(1).default(0.1),
 });

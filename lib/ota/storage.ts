@@ -66,13 +66,6 @@ export function readStored(dir: string, key: string, start: number, end: number)
   return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
 }
 
-export async function storedSize(dir: string, key: string): Promise<number | null> {
-  return fs.promises
-    .stat(storedPath(dir, key))
-    .then((s) => s.size)
-    .catch(() => null);
-}
-
 export async function removeStored(dir: string, key: string): Promise<void> {
   await fs.promises.rm(storedPath(dir, key), { force: true });
 }

@@ -30,6 +30,13 @@ export const Config = z
     PUBLIC_URL: url(["http:", "https:"]).optional(),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     OTA_TICK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+    OTA_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    OTA_WORKER_TENANTS: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}(,[A-Za-z0-9._-]{1,64})*$/, "must be a comma-separated list of tenant ids")
+      .transform((v) => v.split(","))
+      .optional(),
+    MQTT_SHARED_SUBSCRIPTION: flag.default(false),
     SIMULATE_DEVICES: flag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATA_DIR: z.string().min(1).default(".data"),

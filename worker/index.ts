@@ -1,10 +1,11 @@
 /**
- * The worker: rollout ticks and status ingestion (issue 4). For now it connects to
- * the database and the broker, reports ready, and exits cleanly on SIGTERM.
+ * The worker process: rollout ticks, status ingestion and a heartbeat (lib/rollout/).
+ * Run as many as you like against one database and broker. SIGTERM / SIGINT stop it
+ * cleanly: buffered reports are written and its heartbeat row is removed.
  */
-import { config, ConfigError, requireDatabaseUrl } from "@/lib/config";
+import { config, ConfigError, publicUrl, requireAuthSecret, requireDatabaseUrl } from "@/lib/config";
 import { createDb } from "@/lib/db/client";
-import { connectMqtt } from "@/lib/mqtt/client";
+import { startWorker } from "@/lib/rollout/worker";
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
@@ -13,20 +14,29 @@ async function main() {
   if (!cfg.MQTT_URL) throw new ConfigError("MQTT_URL is not set. Use `npm start` for the embedded default.");
   const handle = createDb(requireDatabaseUrl(cfg), { max: cfg.DB_POOL_SIZE, name: "flotilla-worker" });
   await handle.sql`SELECT 1`;
-  const mqtt = await connectMqtt({
-    url: cfg.MQTT_URL,
-    username: cfg.MQTT_USERNAME,
-    password: cfg.MQTT_PASSWORD,
-    clientIdPrefix: "flotilla-worker",
+  const worker = await startWorker({
+    db: handle,
+    mqtt: { url: cfg.MQTT_URL, username: cfg.MQTT_USERNAME, password: cfg.MQTT_PASSWORD },
+    tickIntervalMs: cfg.OTA_TICK_INTERVAL_MS,
+    publishTimeoutMs: cfg.OTA_PUBLISH_TIMEOUT_MS,
+    publicUrl: publicUrl(cfg),
+    authSecret: requireAuthSecret(cfg),
+    sharedSubscription: cfg.MQTT_SHARED_SUBSCRIPTION,
+    tenants: cfg.OTA_WORKER_TENANTS,
+    log,
   });
-  log(`ready: database connected, broker ${cfg.MQTT_URL} connected, tick every ${cfg.OTA_TICK_INTERVAL_MS} ms`);
+  log(
+    `ready: worker ${worker.workerId}, broker ${cfg.MQTT_URL}, tick every ${cfg.OTA_TICK_INTERVAL_MS} ms` +
+      (cfg.OTA_WORKER_TENANTS ? `, tenants ${cfg.OTA_WORKER_TENANTS.join(",")}` : "") +
+      (cfg.MQTT_SHARED_SUBSCRIPTION ? ", shared subscription" : ""),
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
-    await mqtt.endAsync();
+    await worker.stop();
     await handle.close();
     log("stopped");
     process.exit(0);

@@ -1,14 +1,29 @@
+import { config } from "@/lib/config";
 import { webDb } from "@/lib/db/web";
 import { open } from "@/lib/http/handler";
+import { workerHealth, type WorkerHealth } from "@/lib/rollout/heartbeat";
 
 export const dynamic = "force-dynamic";
 
-/** Unauthenticated liveness: is the database reachable? (Worker heartbeats join this with the engine.) */
+/**
+ * Unauthenticated health: the database, the broker (as the live workers see it) and
+ * each worker's last heartbeat. "down" (503) when the database is unreachable;
+ * "degraded" (200) when no worker beat within three ticks or none reaches the broker,
+ * because then nothing rolls out and no report is recorded.
+ */
 export const GET = open(async () => {
   const started = performance.now();
-  const database = await webDb()
+  const handle = webDb();
+  const database = await handle
     .sql`SELECT 1`.then(() => ({ status: "ok" as const, latency_ms: Math.round(performance.now() - started) }))
     .catch((err: Error) => ({ status: "down" as const, error: err.message }));
-  const status = database.status === "ok" ? "ok" : "down";
-  return Response.json({ status, database }, { status: status === "ok" ? 200 : 503 });
+  let workers: WorkerHealth[] = [];
+  if (database.status === "ok") workers = await workerHealth(handle.sql).catch(() => []);
+  const live = workers.filter((w) => w.alive);
+  const broker = live.length === 0 ? { status: "unknown" as const } : live.some((w) => w.broker_connected) ? { status: "ok" as const } : { status: "down" as const };
+  const status = database.status !== "ok" ? "down" : live.length === 0 || broker.status !== "ok" ? "degraded" : "ok";
+  return Response.json(
+    { status, database, broker, workers, tick_interval_ms: config().OTA_TICK_INTERVAL_MS },
+    { status: status === "down" ? 503 : 200 },
+  );
 });

@@ -156,8 +156,9 @@ async function seedCompletedCampaign(tx: DbOrTx, tenantId: string) {
       abortThreshold: DEMO_CAMPAIGN.abortThreshold,
       status: "COMPLETED",
       totalDevices: DEMO_DEVICE_COUNT,
-      succeeded: DEMO_DEVICE_COUNT - 1,
-      failed: 1,
+      eligibleDevices: DEMO_DEVICE_COUNT,
+      // succeeded / failed are not written here: the device rows below count themselves
+      // into the campaign (triggers of migration 0003).
       startedAt: sql`now() - interval '2 days'`,
       completedAt: sql`now() - interval '1 day'`,
       createdBy: `demo-admin-${tenantId}`,

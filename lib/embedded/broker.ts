@@ -16,6 +16,8 @@ export async function startEmbeddedBroker(opts: {
   host?: string;
   username?: string;
   password?: string;
+  /** Refuses a publish when it returns an Error (aedes then drops the client's connection). */
+  authorizePublish?: (topic: string) => Error | null;
 }): Promise<EmbeddedBroker> {
   const host = opts.host ?? "127.0.0.1";
   const broker = await Aedes.createBroker();
@@ -24,6 +26,10 @@ export async function startEmbeddedBroker(opts: {
       const ok = username === opts.username && password?.toString() === (opts.password ?? "");
       done(null, ok);
     };
+  }
+  if (opts.authorizePublish) {
+    const check = opts.authorizePublish;
+    broker.authorizePublish = (_client, packet, done) => done(check(packet.topic));
   }
   const server = net.createServer(broker.handle);
   const sockets = new Set<net.Socket>();

@@ -1,9 +1,9 @@
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { config } from "@/lib/config";
 import type { DbOrTx, Tx } from "@/lib/db/client";
 import {
   deviceGroupMembers,
   deviceGroups,
-  DEVICE_STATUSES,
   firmwareVersions,
   otaCampaigns,
   otaDeviceStatus,
@@ -17,29 +17,22 @@ import type { CampaignCreate, CampaignDevicesQuery, CampaignListQuery } from "./
 type CampaignRow = typeof otaCampaigns.$inferSelect;
 type Breakdown = Record<DeviceStatus, number>;
 
-/** Every device status, zeros included: the UI draws split progress bars from it. */
-function emptyBreakdown(): Breakdown {
-  return Object.fromEntries(DEVICE_STATUSES.map((s) => [s, 0])) as Breakdown;
+/** Every device status, zeros included, from the campaign's own counters: O(1) at any fleet size. */
+function breakdown(c: CampaignRow): Breakdown {
+  return {
+    PENDING: c.pending,
+    DOWNLOADING: c.downloading,
+    INSTALLING: c.installing,
+    SUCCESS: c.succeeded,
+    FAILED: c.failed,
+    SKIPPED: c.skipped,
+  };
 }
 
-/** Status counts for a set of campaigns, in one grouped query. */
-async function breakdowns(tx: DbOrTx, tenantId: string, campaignIds: number[]): Promise<Map<number, Breakdown>> {
-  const out = new Map(campaignIds.map((id) => [id, emptyBreakdown()]));
-  if (campaignIds.length === 0) return out;
-  const rows = await tx
-    .select({ campaignId: otaDeviceStatus.campaignId, status: otaDeviceStatus.status, n: count() })
-    .from(otaDeviceStatus)
-    .where(and(eq(otaDeviceStatus.tenantId, tenantId), inArray(otaDeviceStatus.campaignId, campaignIds)))
-    .groupBy(otaDeviceStatus.campaignId, otaDeviceStatus.status);
-  for (const r of rows) out.get(r.campaignId)![r.status] = r.n;
-  return out;
-}
-
-/** The seed's campaign shape, plus the breakdown. */
+/** The seed's campaign shape, plus the breakdown and the rollout engine's fields. */
 function campaignJson(
   c: CampaignRow,
   fw: { version: string; deviceType: string | null; fileUrl?: string; checksumSha256?: string | null },
-  breakdown: Breakdown,
 ) {
   return {
     id: c.id,
@@ -60,7 +53,17 @@ function campaignJson(
     completed_at: iso(c.completedAt),
     created_at: iso(c.createdAt),
     created_by: c.createdBy,
-    status_breakdown: breakdown,
+    status_breakdown: breakdown(c),
+    eligible_devices: c.eligibleDevices,
+    phase: c.phase,
+    canary_percent: c.canaryPercent,
+    canary_size: c.canarySize,
+    abort_min_devices: c.abortMinDevices,
+    abort_reason: c.abortReason,
+    device_timeout_seconds: c.deviceTimeoutSeconds,
+    max_in_flight: c.maxInFlight,
+    // What rollout_rate means in time: devices per campaign per tick of this length.
+    tick_interval_ms: config().OTA_TICK_INTERVAL_MS,
   };
 }
 
@@ -78,9 +81,8 @@ export async function listCampaigns(tx: DbOrTx, tenantId: string, q: CampaignLis
       .offset(q.offset),
     tx.select({ total: count() }).from(otaCampaigns).where(where),
   ]);
-  const counts = await breakdowns(tx, tenantId, rows.map((r) => r.c.id));
   return {
-    campaigns: rows.map((r) => campaignJson(r.c, r, counts.get(r.c.id)!)),
+    campaigns: rows.map((r) => campaignJson(r.c, r)),
     total: totals?.total ?? 0,
   };
 }
@@ -93,8 +95,7 @@ export async function getCampaign(tx: DbOrTx, tenantId: string, id: number) {
     .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
     .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
   if (!row) throw new NotFound("Campaign not found");
-  const counts = await breakdowns(tx, tenantId, [id]);
-  return campaignJson(row.c, row.fw, counts.get(id)!);
+  return campaignJson(row.c, row.fw);
 }
 
 // Any fixed number: campaign creations of one tenant take turns, so that two
@@ -136,11 +137,20 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
       rolloutStrategy: body.rollout_strategy,
       rolloutRate: body.rollout_rate,
       abortThreshold: body.abort_threshold,
+      canaryPercent: body.canary_percent,
+      phase: body.rollout_strategy === "canary" ? "canary" : "rollout",
+      abortMinDevices: body.abort_min_devices,
+      deviceTimeoutSeconds: body.device_timeout_seconds,
+      maxInFlight: body.max_in_flight ?? null,
       totalDevices: members.n,
       createdBy,
     })
     .returning();
-  const result = await tx.execute<{ eligible: number }>(sql`
+  // Rows go in in device-id order, so that row ids (the dispatch order) follow device ids,
+  // and a canary campaign flags its first ceil(eligible × canary_percent / 100) eligible
+  // devices (at least one) as the canary wave.
+  const isCanary = body.rollout_strategy === "canary";
+  const result = await tx.execute<{ eligible: number; canary: number }>(sql`
     WITH members AS (
       SELECT m.device_id, d.device_type, d.fw_version
       FROM device_group_members m
@@ -168,17 +178,31 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
         END AS reason
       FROM members m LEFT JOIN busy b ON b.device_id = m.device_id
     ),
+    ranked AS (
+      SELECT device_id, reason,
+        row_number() OVER (PARTITION BY reason IS NULL ORDER BY device_id) AS rn,
+        count(*) FILTER (WHERE reason IS NULL) OVER () AS eligible
+      FROM decided
+    ),
     inserted AS (
-      INSERT INTO ota_device_status (tenant_id, campaign_id, device_id, status, error_message, completed_at)
+      INSERT INTO ota_device_status (tenant_id, campaign_id, device_id, status, error_message, completed_at, canary)
       SELECT ${tenantId}, ${campaign!.id}, device_id,
              CASE WHEN reason IS NULL THEN 'PENDING' ELSE 'SKIPPED' END,
              reason,
-             CASE WHEN reason IS NULL THEN NULL ELSE now() END
-      FROM decided
-      RETURNING status
+             CASE WHEN reason IS NULL THEN NULL ELSE now() END,
+             ${isCanary} AND reason IS NULL AND rn <= greatest(1, ceil(eligible * ${body.canary_percent} / 100.0))
+      FROM ranked
+      ORDER BY device_id
+      RETURNING status, canary
     )
-    SELECT count(*) FILTER (WHERE status = 'PENDING')::int AS eligible FROM inserted`);
+    SELECT count(*) FILTER (WHERE status = 'PENDING')::int AS eligible,
+           count(*) FILTER (WHERE canary)::int AS canary
+    FROM inserted`);
   if (!result[0]?.eligible) throw new BadRequest("No eligible devices in group");
+  await tx
+    .update(otaCampaigns)
+    .set({ eligibleDevices: result[0].eligible, canarySize: result[0].canary })
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, campaign!.id)));
   return getCampaign(tx, tenantId, campaign!.id);
 }
 
@@ -188,42 +212,80 @@ const TRANSITIONS = {
   abort: { from: ["CREATED", "RUNNING", "PAUSED"], to: "ABORTED" },
 } as const satisfies Record<string, { from: CampaignStatus[]; to: CampaignStatus }>;
 export type Transition = keyof typeof TRANSITIONS;
+export const ABORTABLE: readonly CampaignStatus[] = TRANSITIONS.abort.from;
 
 function refusal(action: Transition, status: CampaignStatus): string {
   return action === "abort" ? `Campaign already in terminal status ${status}` : `Cannot ${action} campaign in status ${status}`;
 }
 
 /**
- * start / pause / abort. The check and the change are one compare-and-set UPDATE,
- * so of two concurrent requests only the legal one succeeds. Abort also skips the
- * devices still PENDING, in the same transaction.
+ * Aborts a campaign (operator or engine): its PENDING devices become SKIPPED, then the
+ * status changes by compare-and-set from one of `from`, with the reason. Returns false
+ * (and the caller must roll back) when the status was not in `from` any more.
+ *
+ * Lock order matters here. Every writer takes device rows first, in id order, and the
+ * campaign row after (the counter trigger does, at the end of each statement), so the
+ * skip goes first. A worker dispatching this campaign holds the campaign row for its
+ * whole publish; the skip's trigger waits for it, so no command is published after
+ * the abort commits.
  */
-export async function transitionCampaign(tx: Tx, tenantId: string, id: number, action: Transition) {
+export async function abortCampaign(
+  tx: Tx,
+  tenantId: string,
+  id: number,
+  reason: string,
+  from: readonly CampaignStatus[] = ABORTABLE,
+): Promise<boolean> {
+  await tx.execute(sql`
+    UPDATE ota_device_status SET status = 'SKIPPED', completed_at = now(), error_message = 'campaign aborted'
+    WHERE id IN (
+      SELECT id FROM ota_device_status
+      WHERE tenant_id = ${tenantId} AND campaign_id = ${id} AND status = 'PENDING'
+      ORDER BY id
+      FOR UPDATE
+    ) AND status = 'PENDING'`);
+  const changed = await tx
+    .update(otaCampaigns)
+    .set({ status: "ABORTED", completedAt: sql`now()`, abortReason: reason })
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id), inArray(otaCampaigns.status, [...from])))
+    .returning({ id: otaCampaigns.id });
+  return changed.length > 0;
+}
+
+async function currentStatus(tx: Tx, tenantId: string, id: number): Promise<CampaignStatus> {
+  const [current] = await tx
+    .select({ status: otaCampaigns.status })
+    .from(otaCampaigns)
+    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
+  if (!current) throw new NotFound("Campaign not found");
+  return current.status;
+}
+
+/**
+ * start / pause / abort by an operator. The change is a compare-and-set UPDATE, so
+ * of two concurrent requests only the legal one succeeds.
+ */
+export async function transitionCampaign(tx: Tx, tenantId: string, id: number, action: Transition, actor: string) {
   const { from, to } = TRANSITIONS[action];
+  if (action === "abort") {
+    const status = await currentStatus(tx, tenantId, id);
+    if (!ABORTABLE.includes(status)) throw new InvalidTransition(refusal(action, status));
+    // Lost a race (the engine completed or aborted it meanwhile): the throw rolls the skip back.
+    if (!(await abortCampaign(tx, tenantId, id, `Aborted by operator ${actor}`))) {
+      throw new InvalidTransition(refusal(action, await currentStatus(tx, tenantId, id)));
+    }
+    return { id, status: to, tick_interval_ms: config().OTA_TICK_INTERVAL_MS };
+  }
   const [changed] = await tx
     .update(otaCampaigns)
     .set({
       status: to,
       ...(to === "RUNNING" ? { startedAt: sql`COALESCE(${otaCampaigns.startedAt}, now())` } : {}),
-      ...(to === "ABORTED" ? { completedAt: sql`now()` } : {}),
     })
     .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id), inArray(otaCampaigns.status, [...from])))
     .returning({ id: otaCampaigns.id, status: otaCampaigns.status });
-  if (!changed) {
-    const [current] = await tx
-      .select({ status: otaCampaigns.status })
-      .from(otaCampaigns)
-      .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
-    if (!current) throw new NotFound("Campaign not found");
-    throw new InvalidTransition(refusal(action, current.status));
-  }
-  if (to === "ABORTED") {
-    await tx
-      .update(otaDeviceStatus)
-      .set({ status: "SKIPPED", completedAt: sql`now()`, errorMessage: "campaign aborted" })
-      .where(and(eq(otaDeviceStatus.tenantId, tenantId), eq(otaDeviceStatus.campaignId, id), eq(otaDeviceStatus.status, "PENDING")));
-  }
-  return { id: changed.id, status: changed.status };
+  if (!changed) throw new InvalidTransition(refusal(action, await currentStatus(tx, tenantId, id)));
+  return { id: changed.id, status: changed.status, tick_interval_ms: config().OTA_TICK_INTERVAL_MS };
 }
 
 /** `GET /customer/ota/campaigns/{id}/devices`: ordered by (created_at, id) so that pages never overlap. */
@@ -255,6 +317,9 @@ export async function listCampaignDevices(tx: DbOrTx, tenantId: string, id: numb
       status: r.status,
       progress_pct: r.progressPct,
       error_message: r.errorMessage,
+      canary: r.canary,
+      dispatch_count: r.dispatchCount,
+      last_report_at: iso(r.lastReportAt),
       started_at: iso(r.startedAt),
       completed_at: iso(r.completedAt),
       created_at: iso(r.createdAt),

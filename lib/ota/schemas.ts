@@ -57,6 +57,11 @@ export const CampaignCreate = z.object({
   rollout_strategy: z.enum(ROLLOUT_STRATEGIES).default("linear"),
   rollout_rate: z.number().int().min(1).max(1000).default(10),
   abort_threshold: z.number().min(0).max(1).default(0.1),
+  // The rollout engine's fields (issue 4): see lib/rollout/ for what each one does.
+  canary_percent: z.number().int().min(1).max(50).default(5),
+  abort_min_devices: z.number().int().min(1).max(10_000_000).default(10),
+  device_timeout_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(1800),
+  max_in_flight: z.number().int().min(1).max(10_000_000).nullish(),
 });
 export type CampaignCreate = z.infer<typeof CampaignCreate>;
 

@@ -86,6 +86,16 @@ describe("POST /customer/ota/campaigns", () => {
       firmware_checksum: "ab".repeat(32),
       created_by: a.t.users.operator.email,
       status_breakdown: { PENDING: 10, DOWNLOADING: 0, INSTALLING: 0, SUCCESS: 0, FAILED: 0, SKIPPED: 2 },
+      // The rollout engine's fields, with their defaults.
+      eligible_devices: 10,
+      phase: "rollout",
+      canary_percent: 5,
+      canary_size: 0,
+      abort_min_devices: 10,
+      abort_reason: null,
+      device_timeout_seconds: 1800,
+      max_in_flight: null,
+      tick_interval_ms: 10_000,
     });
     const skipped = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(res.body.id) }, query: { status: "skipped" } });
     expect(skipped.body.devices.map((d: { device_id: string; error_message: string }) => [d.device_id, d.error_message])).toEqual([
@@ -149,13 +159,15 @@ describe("lifecycle: start, pause, abort", () => {
     expect((await act(a, pause.POST, c.id)).body).toEqual({ detail: "Cannot pause campaign in status CREATED", code: "invalid_transition" });
     expect(await act(a, start.POST, c.id)).toMatchObject({ status: 200, body: { id: c.id, status: "RUNNING" } });
     expect((await act(a, start.POST, c.id)).body.detail).toBe("Cannot start campaign in status RUNNING");
-    expect((await act(a, pause.POST, c.id)).body).toEqual({ id: c.id, status: "PAUSED" });
-    expect((await act(a, start.POST, c.id)).body).toEqual({ id: c.id, status: "RUNNING" });
+    // tick_interval_ms says what rollout_rate means in time (devices per tick).
+    expect((await act(a, pause.POST, c.id)).body).toEqual({ id: c.id, status: "PAUSED", tick_interval_ms: 10_000 });
+    expect((await act(a, start.POST, c.id)).body).toEqual({ id: c.id, status: "RUNNING", tick_interval_ms: 10_000 });
     const got = await call(one.GET, { headers: await authAs(a.t, "viewer"), params: { id: String(c.id) } });
     expect(got.body.started_at).not.toBeNull();
 
-    expect((await act(a, abort.POST, c.id)).body).toEqual({ id: c.id, status: "ABORTED" });
+    expect((await act(a, abort.POST, c.id)).body).toEqual({ id: c.id, status: "ABORTED", tick_interval_ms: 10_000 });
     const after = await call(one.GET, { headers: await authAs(a.t), params: { id: String(c.id) } });
+    expect(after.body.abort_reason).toBe(`Aborted by operator ${a.t.users.operator.email}`);
     expect(after.body.status_breakdown).toMatchObject({ PENDING: 0, SKIPPED: 12 });
     expect(after.body.completed_at).not.toBeNull();
     for (const h of [start.POST, pause.POST, abort.POST]) {
@@ -188,6 +200,40 @@ describe("lifecycle: start, pause, abort", () => {
     expect((await call(one.GET, { headers: await authAs(a.t), params: { id: String(c.id) } })).status).toBe(404);
     expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) } })).status).toBe(404);
     await act(b, abort.POST, c.id);
+  });
+});
+
+describe("canary campaigns", () => {
+  it("flag the first ceil(eligible × canary_percent / 100) eligible devices, in device-id order, as the canary wave", async () => {
+    const f = await fleet("camp-canary");
+    const res = await create(f, { name: "Canary", rollout_strategy: "canary", canary_percent: 25, max_in_flight: 4, abort_min_devices: 3, device_timeout_seconds: 60 });
+    expect(res.status).toBe(201);
+    // 10 eligible × 25% = 2.5 → 3 canary devices.
+    expect(res.body).toMatchObject({ phase: "canary", canary_percent: 25, canary_size: 3, eligible_devices: 10, max_in_flight: 4, abort_min_devices: 3, device_timeout_seconds: 60 });
+    const rows = await call(devicesOf.GET, { headers: await authAs(f.t), params: { id: String(res.body.id) }, query: { status: "pending" } });
+    const canary = rows.body.devices.filter((d: { canary: boolean }) => d.canary).map((d: { device_id: string }) => d.device_id);
+    const eligible = rows.body.devices.map((d: { device_id: string }) => d.device_id).sort();
+    expect(canary).toEqual(eligible.slice(0, 3));
+    await act(f, abort.POST, res.body.id);
+    // At least one canary device, however small the share.
+    const tiny = await create(f, { name: "Tiny canary", rollout_strategy: "canary", canary_percent: 1 });
+    expect(tiny.body.canary_size).toBe(1);
+    await act(f, abort.POST, tiny.body.id);
+  });
+
+  it("rejects engine fields out of range with the field named", async () => {
+    for (const [field, value] of [
+      ["canary_percent", 0],
+      ["canary_percent", 51],
+      ["abort_min_devices", 0],
+      ["device_timeout_seconds", 0],
+      ["max_in_flight", 0],
+      ["max_in_flight", 1.5],
+    ] as const) {
+      const res = await create(a, { name: "Bad", [field]: value });
+      expect(res.status).toBe(422);
+      expect(res.body.detail[0].loc).toEqual(["body", field]);
+    }
   });
 });
 
@@ -229,7 +275,7 @@ describe("listing", () => {
     const pending = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "PENDING", limit: 1 } });
     expect(pending.body.total).toBe(12);
     expect(Object.keys(pending.body.devices[0]).sort()).toEqual(
-      ["completed_at", "created_at", "device_id", "error_message", "progress_pct", "started_at", "status"],
+      ["canary", "completed_at", "created_at", "device_id", "dispatch_count", "error_message", "last_report_at", "progress_pct", "started_at", "status"],
     );
     expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "DONE" } })).status).toBe(422);
     await act(a, abort.POST, c.id);

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
+  boolean,
   check,
   doublePrecision,
   foreignKey,
@@ -30,6 +32,8 @@ export const DEVICE_STATUSES = [
   "SKIPPED",
 ] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+export const CAMPAIGN_PHASES = ["canary", "rollout"] as const;
+export type CampaignPhase = (typeof CAMPAIGN_PHASES)[number];
 
 /** Task 1's campaigns table, column for column (later columns are added, never renamed). */
 export const otaCampaigns = pgTable(
@@ -56,6 +60,29 @@ export const otaCampaigns = pgTable(
     completedAt: timestamp("completed_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     createdBy: text("created_by"),
+    // ── Added by the rollout engine (migration 0002) ──
+    // canary: the first ceil(eligible × canary_percent / 100) eligible devices (at least one),
+    // flagged on their rows at creation; canary_size is that count.
+    canaryPercent: integer("canary_percent").notNull().default(5),
+    canarySize: integer("canary_size").notNull().default(0),
+    phase: varchar("phase", { length: 20 }).$type<CampaignPhase>().notNull().default("rollout"),
+    // Auto-abort looks at the failure rate only once this many devices have finished
+    // (capped at eligible_devices), so that one early failure cannot abort a fleet.
+    abortMinDevices: integer("abort_min_devices").notNull().default(10),
+    abortReason: text("abort_reason"),
+    deviceTimeoutSeconds: integer("device_timeout_seconds").notNull().default(1800),
+    maxInFlight: integer("max_in_flight"),
+    eligibleDevices: integer("eligible_devices").notNull().default(0),
+    // Exact per-status counters (with succeeded and failed above), kept by statement-level
+    // triggers on ota_device_status (migration 0003): every statement that changes device
+    // rows changes these in the same transaction, so reading them is O(1) and never stale.
+    pending: integer("pending").notNull().default(0),
+    downloading: integer("downloading").notNull().default(0),
+    installing: integer("installing").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    // The last tick slot (floor(epoch ms / tick interval)) in which a worker dispatched for
+    // this campaign, set under the campaign row lock: one dispatch per slot, however many workers.
+    lastDispatchSlot: bigint("last_dispatch_slot", { mode: "number" }),
   },
   (t) => [
     check("ota_campaigns_rollout_strategy_check", sql`${t.rolloutStrategy} IN ('linear', 'canary')`),
@@ -63,6 +90,11 @@ export const otaCampaigns = pgTable(
       "ota_campaigns_status_check",
       sql`${t.status} IN ('CREATED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED')`,
     ),
+    check("ota_campaigns_phase_check", sql`${t.phase} IN ('canary', 'rollout')`),
+    check("ota_campaigns_canary_percent_check", sql`${t.canaryPercent} BETWEEN 1 AND 50`),
+    check("ota_campaigns_abort_min_devices_check", sql`${t.abortMinDevices} >= 1`),
+    check("ota_campaigns_device_timeout_check", sql`${t.deviceTimeoutSeconds} >= 1`),
+    check("ota_campaigns_max_in_flight_check", sql`${t.maxInFlight} IS NULL OR ${t.maxInFlight} >= 1`),
     // Task 1's firmware FK (ON DELETE RESTRICT), with the tenant in the key: foreign keys ignore
     // RLS, so this is what stops a campaign from naming another tenant's firmware.
     foreignKey({
@@ -91,6 +123,15 @@ export const otaDeviceStatus = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }),
     completedAt: timestamp("completed_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // ── Added by the rollout engine (migration 0002) ──
+    canary: boolean("canary").notNull().default(false),
+    // Any report from the device (or its dispatch) sets this; in-flight devices silent for
+    // the campaign's device_timeout_seconds become FAILED.
+    lastReportAt: timestamp("last_report_at", { withTimezone: true }),
+    // How many commands the broker has acknowledged for this row (more than one only
+    // across a worker crash or a lost acknowledgement), and when the last one went out.
+    dispatchCount: integer("dispatch_count").notNull().default(0),
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
   },
   (t) => [
     check(
@@ -106,10 +147,15 @@ export const otaDeviceStatus = pgTable(
     }).onDelete("cascade"),
     unique("uq_ota_device_campaign").on(t.tenantId, t.campaignId, t.deviceId),
     index("idx_ota_device_status_campaign").on(t.tenantId, t.campaignId),
-    // Partial index: the claim query scans only PENDING rows, and this keeps that b-tree small.
-    index("idx_ota_device_status_pending")
-      .on(t.tenantId, t.campaignId, t.status)
+    // Partial indexes over the two small moving sets: the claim walks PENDING rows in id
+    // order (canary rows first); timeouts and max_in_flight look at the in-flight rows.
+    // Neither contains a column that progress reports change, so those stay HOT updates.
+    index("idx_ota_device_status_claimable")
+      .on(t.tenantId, t.campaignId, t.id)
       .where(sql`status = 'PENDING'`),
+    index("idx_ota_device_status_in_flight")
+      .on(t.tenantId, t.campaignId)
+      .where(sql`status IN ('DOWNLOADING', 'INSTALLING')`),
     index("idx_ota_device_status_device").on(t.tenantId, t.deviceId),
     tenantIsolation("ota_device_status"),
   ],

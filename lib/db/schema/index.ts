@@ -3,3 +3,4 @@ export * from "./tenants";
 export * from "./devices";
 export * from "./firmware";
 export * from "./campaigns";
+export * from "./workers";

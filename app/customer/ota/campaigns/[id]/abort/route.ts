@@ -5,5 +5,5 @@ import { IdPath } from "@/lib/ota/schemas";
 
 export const POST = authed({ role: "operator" }, async ({ params, principal, tenant }) => {
   const { id } = parsePath(params, IdPath);
-  return tenant((tx) => transitionCampaign(tx, principal.tenantId, id, "abort"));
+  return tenant((tx) => transitionCampaign(tx, principal.tenantId, id, "abort", principal.email));
 });

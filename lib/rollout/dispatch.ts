@@ -1,0 +1,217 @@
+import type { MqttClient } from "mqtt";
+import type postgres from "postgres";
+import { signDownloadUrl } from "@/lib/ota/signed-url";
+import { commandTopic, type OtaCommand } from "./protocol";
+
+export interface DispatchDeps {
+  sql: postgres.Sql;
+  mqtt: MqttClient;
+  tickIntervalMs: number;
+  publishTimeoutMs: number;
+  publicUrl: string;
+  authSecret: string;
+  /** Only these tenants' campaigns (a sharded worker); all when undefined. */
+  tenants?: string[];
+  log: (line: string) => void;
+}
+
+export interface DispatchStats {
+  dispatched: number;
+  publish_failures: number;
+}
+
+/** Devices claimed and published per transaction when a tick's budget is large. */
+const CHUNK = 1000;
+/** Publishes outstanding at once on the command connection. */
+const WINDOW = 500;
+
+interface CampaignForDispatch {
+  id: number;
+  tenant_id: string;
+  rollout_rate: number;
+  max_in_flight: number | null;
+  phase: "canary" | "rollout";
+  canary_size: number;
+  eligible_devices: number;
+  pending: number;
+  downloading: number;
+  installing: number;
+  device_timeout_seconds: number;
+  last_dispatch_slot: string | null;
+  slot: string;
+  firmware_id: number;
+  version: string;
+  checksum_sha256: string | null;
+  file_url: string;
+  file_size_bytes: string | null;
+  storage_key: string | null;
+}
+
+/**
+ * One dispatch tick over every RUNNING campaign whose slot is free. The slot is
+ * floor(now / tick interval): each campaign dispatches at most once per slot,
+ * however many workers tick, because the slot is checked and taken under the
+ * campaign row's lock.
+ */
+export async function dispatchTick(deps: DispatchDeps): Promise<DispatchStats> {
+  const stats: DispatchStats = { dispatched: 0, publish_failures: 0 };
+  // Commands would only pile up in the client's queue while the broker is away.
+  if (!deps.mqtt.connected) return stats;
+  const due = await deps.sql<{ id: number; tenant_id: string }[]>`
+    SELECT id, tenant_id FROM ota_campaigns
+    WHERE status = 'RUNNING'
+      AND (last_dispatch_slot IS NULL OR last_dispatch_slot < floor(extract(epoch FROM now()) * 1000 / ${deps.tickIntervalMs}))
+      ${deps.tenants ? deps.sql`AND tenant_id = ANY(${deps.tenants})` : deps.sql``}
+    ORDER BY id`;
+  for (const c of due) {
+    try {
+      const s = await dispatchCampaign(deps, c.tenant_id, c.id);
+      stats.dispatched += s.dispatched;
+      stats.publish_failures += s.publish_failures;
+    } catch (err) {
+      deps.log(`dispatch: campaign ${c.id} (${c.tenant_id}) failed this tick: ${(err as Error).message}`);
+    }
+  }
+  return stats;
+}
+
+/**
+ * Dispatches one campaign's share for this slot, in chunks. Each chunk is one
+ * transaction that holds the campaign row (FOR UPDATE) and its claimed device rows
+ * (FOR UPDATE SKIP LOCKED) while it publishes, and marks DOWNLOADING exactly the
+ * devices whose command the broker acknowledged. The claim is the row lock: if this
+ * process dies mid-publish, PostgreSQL drops the transaction and its locks at once,
+ * the rows are still PENDING, and the next tick re-dispatches them (a duplicate
+ * command at worst, which devices ignore). A worker that hangs instead of dying
+ * loses its claim after idle_in_transaction_session_timeout. A publish that fails
+ * or times out leaves its device PENDING for the next tick, never FAILED.
+ *
+ * Holding the campaign row also orders this against an abort or a pause: their
+ * change of status waits for the publish in progress, and every later chunk sees it,
+ * so nothing is published after an abort or a pause commits.
+ */
+export async function dispatchCampaign(deps: DispatchDeps, tenantId: string, campaignId: number): Promise<DispatchStats> {
+  const stats: DispatchStats = { dispatched: 0, publish_failures: 0 };
+  let remaining = Number.POSITIVE_INFINITY;
+  for (let first = true; remaining > 0; first = false) {
+    const r = await deps.sql.begin(async (tx) => {
+      await tx`SELECT set_config('idle_in_transaction_session_timeout', ${String(deps.publishTimeoutMs + 10_000)}, true)`;
+      const [c] = await tx<CampaignForDispatch[]>`
+        SELECT c.id, c.tenant_id, c.rollout_rate, c.max_in_flight, c.phase, c.canary_size, c.eligible_devices,
+               c.pending, c.downloading, c.installing, c.device_timeout_seconds, c.last_dispatch_slot,
+               floor(extract(epoch FROM now()) * 1000 / ${deps.tickIntervalMs})::bigint AS slot,
+               fv.id AS firmware_id, fv.version, fv.checksum_sha256, fv.file_url, fv.file_size_bytes, fv.storage_key
+        FROM ota_campaigns c
+        JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
+        WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status = 'RUNNING'
+        FOR UPDATE OF c`;
+      if (!c) return null;
+      if (first) {
+        if (c.last_dispatch_slot !== null && BigInt(c.last_dispatch_slot) >= BigInt(c.slot)) return null;
+        await tx`UPDATE ota_campaigns SET last_dispatch_slot = ${c.slot} WHERE id = ${c.id}`;
+        remaining = c.rollout_rate;
+      }
+      let n = Math.min(remaining, CHUNK);
+      if (c.max_in_flight !== null) n = Math.min(n, c.max_in_flight - c.downloading - c.installing);
+      // During the canary phase only the canary wave goes out (its rows have the lowest ids).
+      const dispatchedSoFar = c.eligible_devices - c.pending;
+      if (c.phase === "canary") n = Math.min(n, c.canary_size - dispatchedSoFar);
+      if (n <= 0) return null;
+      const rows = await tx<{ id: string; device_id: string }[]>`
+        SELECT id, device_id FROM ota_device_status
+        WHERE tenant_id = ${tenantId} AND campaign_id = ${campaignId} AND status = 'PENDING'
+          ${c.phase === "canary" ? tx`AND canary` : tx``}
+        ORDER BY id
+        LIMIT ${n}
+        FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return null;
+
+      const command = commandFor(c, deps);
+      const acked = await publishAll(
+        deps.mqtt,
+        rows.map((row) => ({ topic: commandTopic(tenantId, row.device_id), payload: command })),
+        deps.publishTimeoutMs,
+      );
+      const ackedIds = rows.filter((_, i) => acked[i]).map((row) => row.id);
+      if (ackedIds.length > 0) {
+        await tx`
+          UPDATE ota_device_status SET
+            status = 'DOWNLOADING', progress_pct = 0, started_at = coalesce(started_at, now()),
+            dispatched_at = now(), last_report_at = now(), dispatch_count = dispatch_count + 1
+          WHERE id = ANY(${ackedIds}::bigint[]) AND status = 'PENDING'`;
+      }
+      return { claimed: rows.length, wanted: n, acked: ackedIds.length };
+    });
+    if (!r) break;
+    remaining -= r.claimed;
+    stats.dispatched += r.acked;
+    stats.publish_failures += r.claimed - r.acked;
+    if (r.acked < r.claimed) {
+      deps.log(`dispatch: campaign ${campaignId}: ${r.claimed - r.acked} of ${r.claimed} commands not acknowledged; those devices stay PENDING`);
+      break;
+    }
+    if (r.claimed < r.wanted) break;
+  }
+  return stats;
+}
+
+/** The command for this campaign, with a download URL minted now and valid beyond the device timeout. */
+function commandFor(c: CampaignForDispatch, deps: DispatchDeps): string {
+  let url = c.file_url;
+  if (c.storage_key) {
+    // Valid for the device timeout plus an hour: a device that is still within its
+    // timeout can always (re)start or resume its download.
+    const expires = new Date(Date.now() + (c.device_timeout_seconds + 3600) * 1000);
+    url = `${deps.publicUrl}${signDownloadUrl(c.firmware_id, expires, deps.authSecret)}`;
+  }
+  const cmd: OtaCommand = {
+    campaign_id: c.id,
+    firmware_url: url,
+    version: c.version,
+    checksum: c.checksum_sha256 ?? "",
+    action: "update",
+    size: c.file_size_bytes === null ? null : Number(c.file_size_bytes),
+  };
+  return JSON.stringify(cmd);
+}
+
+/**
+ * Publishes at QoS 1 with a bounded window of outstanding messages, and says which
+ * ones the broker acknowledged before the deadline (`timeoutMs` from now, for the
+ * whole set). A message not acknowledged in time is taken back out of the client's
+ * queue, so that it is not sent later on top of the next tick's re-dispatch.
+ */
+export async function publishAll(
+  mqtt: MqttClient,
+  messages: { topic: string; payload: string }[],
+  timeoutMs: number,
+): Promise<boolean[]> {
+  const results = new Array<boolean>(messages.length).fill(false);
+  const deadline = Date.now() + timeoutMs;
+  let next = 0;
+  const one = (i: number) =>
+    new Promise<void>((resolve) => {
+      let settled = false;
+      const cb = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        results[i] = !err;
+        resolve();
+      };
+      mqtt.publish(messages[i]!.topic, messages[i]!.payload, { qos: 1 }, cb);
+      const id = mqtt.getLastMessageId();
+      const mine = mqtt.outgoing[id]?.cb === cb ? id : undefined;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        if (mine !== undefined) mqtt.removeOutgoingMessage(mine);
+        resolve();
+      }, Math.max(0, deadline - Date.now()));
+    });
+  const lane = async () => {
+    while (next < messages.length && Date.now() < deadline) await one(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(WINDOW, messages.length) }, lane));
+  return results;
+}

@@ -1,0 +1,133 @@
+import { z } from "zod";
+
+/**
+ * The device contract (task 2's topics and payloads, plus `size` and `version`).
+ * Real firmware is written against docs/device-protocol.md; the worker and the
+ * device simulator both use this module, so the two cannot drift apart.
+ */
+
+/** The worker publishes one command per device here, at QoS 1. */
+export const commandTopic = (tenantId: string, deviceId: string) => `tenant/${tenantId}/device/${deviceId}/ota`;
+/** Devices publish their progress here, at QoS 1. */
+export const statusTopic = (tenantId: string, deviceId: string) => `tenant/${tenantId}/device/${deviceId}/ota/status`;
+/** What the worker subscribes to: every tenant, or one (a worker sharded to tenants). */
+export const statusFilter = (tenantId = "+") => `tenant/${tenantId}/device/+/ota/status`;
+/** A shared subscription, so that several workers split the reports (Mosquitto, EMQX; not aedes). */
+export const sharedStatusFilter = (tenantId = "+") => `$share/flotilla/${statusFilter(tenantId)}`;
+
+export interface OtaCommand {
+  campaign_id: number;
+  /** Absolute URL; for stored firmware an HMAC-signed link valid longer than the device timeout. */
+  firmware_url: string;
+  version: string;
+  /** SHA-256 of the binary, lowercase hex. Campaigns refuse firmware without one. */
+  checksum: string;
+  action: "update";
+  /** Size of the binary in bytes, when known. */
+  size: number | null;
+}
+
+/**
+ * A command as a device reads it. Unknown fields are ignored (the contract may grow);
+ * the checksum is compared in lowercase.
+ */
+export const OtaCommandPayload = z.object({
+  campaign_id: z.number().int().positive().max(2_147_483_647),
+  firmware_url: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), { message: "must be an http(s) URL" }),
+  version: z.string().min(1).max(50),
+  checksum: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters")
+    .transform((s) => s.toLowerCase()),
+  action: z.literal("update"),
+  size: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullish()
+    .transform((s) => s ?? null),
+}) satisfies z.ZodType<OtaCommand, unknown>;
+export type OtaCommandPayload = z.infer<typeof OtaCommandPayload>;
+
+export const REPORT_STATUSES = ["DOWNLOADING", "INSTALLING", "SUCCESS", "FAILED"] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** How far along a status is: a device row only ever moves to a higher rank. */
+export const STATUS_RANK: Record<string, number> = {
+  PENDING: 0,
+  DOWNLOADING: 1,
+  INSTALLING: 2,
+  SUCCESS: 3,
+  FAILED: 3,
+  SKIPPED: 3,
+};
+
+// A topic level as the API allows it for tenants and devices: no '/', '+', '#' or NUL.
+const LEVEL = "[A-Za-z0-9._-]{1,64}";
+const STATUS_TOPIC = new RegExp(`^tenant/(${LEVEL})/device/(${LEVEL})/ota/status$`);
+
+export function parseStatusTopic(topic: string): { tenantId: string; deviceId: string } | null {
+  const m = STATUS_TOPIC.exec(topic);
+  return m ? { tenantId: m[1]!, deviceId: m[2]! } : null;
+}
+
+export const StatusPayload = z.object({
+  campaign_id: z.union([z.number(), z.string().regex(/^\d{1,10}$/).transform(Number)]).pipe(
+    z.number().int().positive().max(2_147_483_647),
+  ),
+  status: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(REPORT_STATUSES)),
+  // Devices send 0–100; anything outside is clamped, fractions rounded down.
+  progress: z
+    .number()
+    .finite()
+    .optional()
+    .nullable()
+    .transform((p) => Math.max(0, Math.min(100, Math.floor(p ?? 0)))),
+  error: z
+    .string()
+    .optional()
+    .nullable()
+    .transform((e) => (e ? e.replace(/\0/g, "").slice(0, 1000) : null)),
+  version: z
+    .string()
+    .optional()
+    .nullable()
+    .transform((v) => (v ? v.replace(/\0/g, "").slice(0, 50) : null)),
+});
+export type StatusPayload = z.infer<typeof StatusPayload>;
+
+/** A parsed report, with where it came from (the topic names the tenant and the device). */
+export interface StatusReport {
+  tenantId: string;
+  deviceId: string;
+  campaignId: number;
+  status: ReportStatus;
+  progress: number;
+  error: string | null;
+  version: string | null;
+}
+
+export type ParseResult = { ok: true; report: StatusReport } | { ok: false; reason: "bad topic" | "bad payload" };
+
+/** A message off the status topic, or the reason it is dropped. Never throws. */
+export function parseStatusMessage(topic: string, payload: Buffer | string): ParseResult {
+  const where = parseStatusTopic(topic);
+  if (!where) return { ok: false, reason: "bad topic" };
+  if (payload.length > 4096) return { ok: false, reason: "bad payload" };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
+  } catch {
+    return { ok: false, reason: "bad payload" };
+  }
+  const parsed = StatusPayload.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: "bad payload" };
+  const { campaign_id, ...rest } = parsed.data;
+  return { ok: true, report: { ...where, campaignId: campaign_id, ...rest } };
+}

@@ -23,6 +23,7 @@ async function main() {
     authSecret: requireAuthSecret(cfg),
     sharedSubscription: cfg.MQTT_SHARED_SUBSCRIPTION,
     tenants: cfg.OTA_WORKER_TENANTS,
+    ingestSession: cfg.OTA_INGEST_SESSION,
     log,
   });
   log(

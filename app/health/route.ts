@@ -18,7 +18,10 @@ export const GET = open(async () => {
     .sql`SELECT 1`.then(() => ({ status: "ok" as const, latency_ms: Math.round(performance.now() - started) }))
     .catch((err: Error) => ({ status: "down" as const, error: err.message }));
   let workers: WorkerHealth[] = [];
-  if (database.status === "ok") workers = await workerHealth(handle.sql).catch(() => []);
+  if (database.status === "ok") workers = await workerHealth(handle.sql).catch((err: Error) => {
+      console.error(`health: reading worker heartbeats failed: ${err.message}`);
+      return [];
+    });
   const live = workers.filter((w) => w.alive);
   const broker = live.length === 0 ? { status: "unknown" as const } : live.some((w) => w.broker_connected) ? { status: "ok" as const } : { status: "down" as const };
   const status = database.status !== "ok" ? "down" : live.length === 0 || broker.status !== "ok" ? "degraded" : "ok";

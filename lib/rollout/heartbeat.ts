@@ -16,7 +16,7 @@ export async function beat(
 ): Promise<void> {
   await sql`
     INSERT INTO worker_heartbeats (worker_id, hostname, pid, started_at, beat_at, tick_interval_ms, broker_connected, stats)
-    VALUES (${me.workerId}, ${os.hostname()}, ${process.pid}, ${me.startedAt}, now(), ${me.tickIntervalMs}, ${brokerConnected}, ${sql.json(stats)})
+    VALUES (${me.workerId}, ${os.hostname()}, ${process.pid}, ${me.startedAt.toISOString()}, now(), ${me.tickIntervalMs}, ${brokerConnected}, ${JSON.stringify(stats)}::jsonb)
     ON CONFLICT (worker_id) DO UPDATE SET
       beat_at = now(), broker_connected = excluded.broker_connected, stats = excluded.stats`;
   await sql`DELETE FROM worker_heartbeats WHERE beat_at < now() - interval '1 day'`;
@@ -65,8 +65,8 @@ export async function workerHealth(sql: postgres.Sql): Promise<WorkerHealth[]> {
     worker_id: r.worker_id,
     hostname: r.hostname,
     pid: r.pid,
-    started_at: r.started_at.toISOString(),
-    beat_at: r.beat_at.toISOString(),
+    started_at: new Date(r.started_at).toISOString(),
+    beat_at: new Date(r.beat_at).toISOString(),
     age_ms: r.age_ms,
     alive: r.age_ms <= 3 * r.tick_interval_ms,
     broker_connected: r.broker_connected,

@@ -6,7 +6,7 @@ import { connectMqtt } from "@/lib/mqtt/client";
 import { dispatchTick } from "./dispatch";
 import { beat, retire } from "./heartbeat";
 import { applyReports } from "./ingest";
-import { StatusIntake } from "./intake";
+import { StatusIntake, type IntakeStats } from "./intake";
 import { expireSilentDevices, settleCampaigns } from "./lifecycle";
 import { sharedStatusFilter, statusFilter } from "./protocol";
 
@@ -23,9 +23,28 @@ export interface WorkerOptions {
   /** Only these tenants (a sharded worker); every tenant when undefined. */
   tenants?: string[];
   log?: (line: string) => void;
+  /**
+   * A stable name for this worker's status subscription. With one, the subscription is a
+   * persistent session: reports that devices send while this worker is down wait at the
+   * broker and are applied when it is back. Give each replica its own (and never two
+   * running workers the same: the broker would disconnect one of them).
+   */
+  ingestSession?: string;
   /** Ingestion batch size and buffer bound (the defaults suit production; tests shrink them). */
   intake?: { maxBatch?: number; highWater?: number };
 }
+
+/** Everything a worker counts since it started; written into its heartbeat row. */
+export type WorkerStats = IntakeStats & {
+  dispatched: number;
+  publish_failures: number;
+  timeouts: number;
+  aborted: number;
+  promoted: number;
+  completed: number;
+  tick_errors: number;
+  broker_connected: number;
+};
 
 export interface Worker {
   workerId: string;
@@ -33,7 +52,7 @@ export interface Worker {
   tick: () => Promise<void>;
   /** Writes every buffered report. */
   drain: () => Promise<void>;
-  stats: () => Record<string, number>;
+  stats: () => WorkerStats;
   stop: () => Promise<void>;
 }
 
@@ -56,14 +75,20 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const commands = await connectMqtt({ ...opts.mqtt, clientIdPrefix: "flotilla-dispatch" });
   let status: MqttClient;
   try {
-    status = await connectMqtt({ ...opts.mqtt, clientIdPrefix: "flotilla-ingest" });
+    status = await connectMqtt({
+      ...opts.mqtt,
+      clientIdPrefix: "flotilla-ingest",
+      persistentId: opts.ingestSession ? `flotilla-ingest-${opts.ingestSession}` : undefined,
+      setup: (client) => {
+        client.handleMessage = (packet, done) => {
+          intake.offer(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), () => done());
+        };
+      },
+    });
   } catch (err) {
     await commands.endAsync(true);
     throw err;
   }
-  status.handleMessage = (packet, done) => {
-    intake.offer(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), () => done());
-  };
   const filters = (opts.tenants ?? [undefined]).map((t) => (opts.sharedSubscription ? sharedStatusFilter(t) : statusFilter(t)));
   await status.subscribeAsync(filters, { qos: 1 });
 
@@ -115,10 +140,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   };
   schedule();
 
-  const stats = () => ({ ...totals, ...intake.stats, broker_connected: Number(commands.connected && status.connected) });
+  const stats = (): WorkerStats => ({ ...totals, ...intake.stats, broker_connected: Number(commands.connected && status.connected) });
   const heartbeat = async () => {
     try {
-      await beat(sql, identity, commands.connected && status.connected, stats());
+      await beat(sql, identity, commands.connected && status.connected, { ...stats() });
     } catch (err) {
       log(`heartbeat failed: ${(err as Error).message}`);
     }
@@ -135,6 +160,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       stopped = true;
       clearTimeout(timer);
       clearInterval(beatTimer);
+      // end() without a clean session keeps it at the broker, so reports keep queueing.
       await status.endAsync().catch(() => {});
       // Buffered reports are written before the process goes (bounded, so a dead
       // database cannot hold the stop forever).

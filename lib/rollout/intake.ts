@@ -14,6 +14,8 @@ export interface IntakeStats {
   /** Times the intake was full and held the broker connection back. */
   paused: number;
   buffered: number;
+  /** The most reports ever buffered at once: never above the high-water mark. */
+  max_buffered: number;
 }
 
 export interface IntakeOptions {
@@ -47,6 +49,7 @@ export class StatusIntake {
     batch_errors: 0,
     paused: 0,
     buffered: 0,
+    max_buffered: 0,
   };
   private buffer: StatusReport[] = [];
   private held: (() => void)[] = [];
@@ -77,6 +80,7 @@ export class StatusIntake {
     }
     this.buffer.push(parsed.report);
     this.stats.buffered = this.buffer.length;
+    if (this.buffer.length > this.stats.max_buffered) this.stats.max_buffered = this.buffer.length;
     if (this.buffer.length >= this.highWater) {
       this.stats.paused++;
       this.held.push(done);

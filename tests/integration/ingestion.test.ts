@@ -135,6 +135,35 @@ describe("status reports", () => {
 });
 
 describe("resilience", () => {
+  it("slows its intake instead of growing when the database falls behind, and loses nothing", async () => {
+    const f = await fleetOf(handle, "flood", 20);
+    const fleet = await devicesOnBroker(f.tenantId);
+    // Small batches and a small buffer, so that a modest flood outruns the database.
+    const worker = await workerFor(handle, [f.tenantId], { intake: { maxBatch: 25, highWater: 100 } });
+    try {
+      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 20, abort_threshold: 1 });
+      await until(async () => fleet.commands.length === 20, "20 commands");
+      const sends: Promise<unknown>[] = [];
+      // 800 reports: under Mosquitto's default max_queued_messages (1000), which would
+      // otherwise drop QoS 1 messages for a subscriber that holds back (see the README on Mosquitto).
+      for (let p = 61; p <= 100; p++) {
+        for (const d of f.deviceIds) sends.push(fleet.report(d, { campaign_id: id, status: "DOWNLOADING", progress: p }));
+      }
+      await Promise.all(sends);
+      await until(async () => worker.stats().received === 800, "800 reports received", 20_000);
+      await worker.drain();
+      const s = worker.stats();
+      expect(s.paused).toBeGreaterThan(0);
+      expect(s.max_buffered).toBeLessThanOrEqual(100);
+      expect(s.applied + s.stale + s.merged).toBe(800);
+      expect((await deviceRows(handle, id)).every((d) => d.status === "DOWNLOADING" && d.progress_pct === 100)).toBe(true);
+      await expectExactCounters(handle, id, { finished: false });
+    } finally {
+      await worker.stop();
+      await fleet.close();
+    }
+  });
+
   it("leaves a device PENDING for the next tick when the broker refuses its command, never FAILED", async () => {
     const f = await fleetOf(handle, "refuse", 3);
     // A broker of its own that refuses the first two commands to dev-001.

@@ -1,20 +1,26 @@
 /**
  * `npm start`: everything from one command. Brings up the database and broker
  * (embedded unless DATABASE_URL / MQTT_URL are set), migrates, seeds the demo into
- * a new database, builds the web app if no build exists, then runs the web server
- * and the worker with prefixed output. Ctrl-C stops all of it.
+ * a new database, builds the web app if no build exists, then runs the web server,
+ * the worker and (unless SIMULATE_DEVICES=0) simulated devices for the demo tenants,
+ * with prefixed output. Ctrl-C stops all of it.
  */
 import fs from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
+import { inArray } from "drizzle-orm";
 import { ConfigError, firmwareDir, parseConfig, publicUrl } from "@/lib/config";
-import { createDb } from "@/lib/db/client";
+import { createDb, type Db } from "@/lib/db/client";
+import { tenants } from "@/lib/db/schema";
 import { runMigrations } from "@/lib/db/migrate";
 import { takeOverShutdownSignals } from "@/lib/embedded/postgres";
-import { DEMO_PASSWORD, DEMO_USERS } from "@/lib/demo/data";
+import { DEMO_PASSWORD, DEMO_TENANTS, DEMO_USERS } from "@/lib/demo/data";
 import { isDatabaseEmpty, seedDemo } from "@/lib/demo/seed";
 import { runToEnd, startChild, stopChild } from "@/lib/runtime/children";
 import { bringUpServices, type Services } from "@/lib/runtime/services";
+
+/** Every demo device is in this group of its tenant. */
+const DEMO_SIMULATED_GROUP = "all";
 
 const log = (line: string) => console.log(`[start]  ${line}`);
 const bin = (name: string) => path.resolve("node_modules", ".bin", name);
@@ -54,6 +60,7 @@ async function main() {
 
     const url = publicUrl(cfg);
     const handle = createDb(services.databaseUrl, { max: 2, name: "flotilla-start" });
+    let simulatedTenants: string[] = [];
     try {
       if (await isDatabaseEmpty(handle.db)) {
         await seedDemo(handle.db, { firmwareDir: firmwareDir(cfg) });
@@ -63,6 +70,7 @@ async function main() {
           log("         delete them before real use, or run production with npm run migrate / start:web / start:worker");
         }
       }
+      if (cfg.SIMULATE_DEVICES) simulatedTenants = await demoTenantsPresent(handle.db);
     } finally {
       await handle.close();
     }
@@ -94,6 +102,18 @@ async function main() {
       children.push(child);
     }
 
+    // The demo fleet: simulated devices for the demo tenants' seeded devices, downloading
+    // from PUBLIC_URL like real ones. Optional: if it stops, the web app and worker keep going.
+    if (simulatedTenants.length > 0) {
+      const args = ["--import", "tsx", "scripts/simulate.ts", "--tenant", simulatedTenants.join(","), "--group", DEMO_SIMULATED_GROUP];
+      const child = startChild("sim", process.execPath, args, env);
+      child.on("exit", (code, signal) => {
+        if (!stopping) log(`device simulator exited (${signal ?? code}); the web app and worker keep running`);
+      });
+      children.push(child);
+      log(`simulated devices: group "${DEMO_SIMULATED_GROUP}" of ${simulatedTenants.join(", ")} (SIMULATE_DEVICES=0 turns them off)`);
+    }
+
     const admin = DEMO_USERS[0];
     log(`Flotilla is starting on http://localhost:${cfg.PORT}`);
     log(`demo login: ${admin.email} / ${DEMO_PASSWORD}  (viewer: ${DEMO_USERS[1].email})`);
@@ -102,6 +122,13 @@ async function main() {
     console.error("[start]  failed:", err instanceof Error ? err.message : err);
     await shutdown(1);
   }
+}
+
+/** The demo tenants that exist in this database (none when DATABASE_URL names a database of other data). */
+async function demoTenantsPresent(db: Db): Promise<string[]> {
+  const ids = DEMO_TENANTS.map((t) => t.tenantId);
+  const rows = await db.select({ tenantId: tenants.tenantId }).from(tenants).where(inArray(tenants.tenantId, ids));
+  return ids.filter((id) => rows.some((r) => r.tenantId === id));
 }
 
 void main();

@@ -36,6 +36,7 @@ async function main(): Promise<number> {
       ...process.env,
       DATABASE_URL: services.databaseUrl,
       MQTT_URL: services.mqttUrl,
+      FLOTILLA_TEST_BROKER: services.brokerKind,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       FIRMWARE_DIR: services.firmwareDir,
       FLOTILLA_TEST_SERVICES: "1",

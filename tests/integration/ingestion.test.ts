@@ -134,6 +134,32 @@ describe("status reports", () => {
   });
 });
 
+// aedes has no shared subscriptions; CI's first run (Mosquitto) exercises this.
+describe.runIf(process.env.FLOTILLA_TEST_BROKER === "external")("shared subscriptions", () => {
+  it("split the reports between workers, each applied once", async () => {
+    const f = await fleetOf(handle, "shared", 20);
+    const fleet = await devicesOnBroker(f.tenantId);
+    const workers = await Promise.all([
+      workerFor(handle, [f.tenantId], { sharedSubscription: true }),
+      workerFor(handle, [f.tenantId], { sharedSubscription: true }),
+    ]);
+    try {
+      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 20, abort_threshold: 1 });
+      await until(async () => fleet.commands.length === 20, "20 commands");
+      for (const d of f.deviceIds) await fleet.report(d, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
+      await until(async () => (await campaignState(handle, id)).status === "COMPLETED", "COMPLETED");
+      const [a, b] = workers.map((w) => w.stats().received);
+      expect(a! + b!).toBe(20);
+      expect(a).toBeGreaterThan(0);
+      expect(b).toBeGreaterThan(0);
+      await expectExactCounters(handle, id);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await fleet.close();
+    }
+  });
+});
+
 describe("resilience", () => {
   it("slows its intake instead of growing when the database falls behind, and loses nothing", async () => {
     const f = await fleetOf(handle, "flood", 20);

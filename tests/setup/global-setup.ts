@@ -13,6 +13,7 @@ export async function setup() {
   services = await startTestServices((l) => console.log(`[test] ${l}`));
   process.env.DATABASE_URL = services.databaseUrl;
   process.env.MQTT_URL = services.mqttUrl;
+  process.env.FLOTILLA_TEST_BROKER = services.brokerKind;
   process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
   process.env.FIRMWARE_DIR = services.firmwareDir;
   process.env.FLOTILLA_TEST_SERVICES = "1";

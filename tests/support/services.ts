@@ -12,6 +12,8 @@ import { assertLocalUrl } from "./local-only";
 export interface TestServices {
   databaseUrl: string;
   mqttUrl: string;
+  /** aedes has no shared subscriptions: tests of them run only on an external broker. */
+  brokerKind: "aedes" | "external";
   /** A temporary FIRMWARE_DIR shared by the tests and the server under test. */
   firmwareDir: string;
   stop: () => Promise<void>;
@@ -72,7 +74,7 @@ export async function startTestServices(log: (line: string) => void = () => {}):
     }
     const firmwareDir = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-test-fw-"));
     stops.push(async () => fs.rmSync(firmwareDir, { recursive: true, force: true }));
-    return { databaseUrl, mqttUrl, firmwareDir, stop };
+    return { databaseUrl, mqttUrl, brokerKind: process.env.MQTT_URL ? "external" : "aedes", firmwareDir, stop };
   } catch (err) {
     await stop();
     throw err;

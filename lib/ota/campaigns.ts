@@ -12,7 +12,7 @@ import {
 } from "@/lib/db/schema";
 import { BadRequest, InvalidTransition, NotFound } from "@/lib/http/errors";
 import { iso } from "./json";
-import type { CampaignCreate, CampaignDevicesQuery, CampaignListQuery } from "./schemas";
+import type { CampaignCreate, CampaignDevicesQuery, CampaignListQuery, CampaignPreviewBody } from "./schemas";
 
 type CampaignRow = typeof otaCampaigns.$inferSelect;
 type Breakdown = Record<DeviceStatus, number>;
@@ -102,13 +102,10 @@ export async function getCampaign(tx: DbOrTx, tenantId: string, id: number) {
 // overlapping campaigns cannot both claim the same device as eligible.
 const CREATE_LOCK = 7_401_555;
 
-/**
- * `POST /customer/ota/campaigns`. Every member gets a row in one `INSERT … SELECT`:
- * PENDING if eligible, else SKIPPED with the reason (incompatible type, already on
- * the version, or already in another active campaign). A wrong firmware can brick a
- * device, so firmware without a checksum is refused outright.
- */
-export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCreate, createdBy: string) {
+type FirmwareRow = typeof firmwareVersions.$inferSelect;
+
+/** The checks creation and preview share: firmware, group, members, checksum. */
+async function checkedInputs(tx: DbOrTx, tenantId: string, body: { firmware_version_id: number; target_group_id: string }) {
   const [fw] = await tx
     .select()
     .from(firmwareVersions)
@@ -125,7 +122,74 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
     .where(and(eq(deviceGroupMembers.tenantId, tenantId), eq(deviceGroupMembers.groupId, body.target_group_id)));
   if (!members?.n) throw new BadRequest("Device group has no members");
   if (!fw.checksumSha256) throw new BadRequest("Firmware has no checksum");
+  return { fw, members: members.n };
+}
 
+/**
+ * Every member of the group with the reason it would be skipped (NULL: eligible):
+ * incompatible type, already on the version, or already in another active campaign.
+ * `exceptCampaign` is the campaign being created (its own rows do not make it busy).
+ */
+function memberDecisions(tenantId: string, groupId: string, fw: FirmwareRow, exceptCampaign: number) {
+  return sql`
+    members AS (
+      SELECT m.device_id, d.device_type, d.fw_version
+      FROM device_group_members m
+      JOIN devices d ON d.tenant_id = m.tenant_id AND d.device_id = m.device_id
+      WHERE m.tenant_id = ${tenantId} AND m.group_id = ${groupId}
+    ),
+    busy AS (
+      SELECT s.device_id, min(s.campaign_id) AS campaign_id
+      FROM ota_device_status s
+      JOIN ota_campaigns c ON c.tenant_id = s.tenant_id AND c.id = s.campaign_id
+      WHERE s.tenant_id = ${tenantId}
+        AND c.id <> ${exceptCampaign}
+        AND c.status IN ('CREATED', 'RUNNING', 'PAUSED')
+        AND s.status <> 'SKIPPED'
+        AND s.device_id IN (SELECT device_id FROM members)
+      GROUP BY s.device_id
+    ),
+    decided AS (
+      SELECT m.device_id,
+        CASE
+          WHEN ${fw.deviceType}::text IS NOT NULL AND m.device_type IS DISTINCT FROM ${fw.deviceType}::text
+            THEN 'incompatible device type'
+          WHEN m.fw_version = ${fw.version} THEN 'already up to date'
+          WHEN b.campaign_id IS NOT NULL THEN 'in active campaign ' || b.campaign_id
+        END AS reason
+      FROM members m LEFT JOIN busy b ON b.device_id = m.device_id
+    )`;
+}
+
+const canarySizeOf = (eligible: number, percent: number) => Math.max(1, Math.ceil((eligible * percent) / 100));
+
+/**
+ * `POST /customer/ota/campaigns/preview`: what creating this campaign would do, without
+ * creating it: how many members, how many eligible, how many skipped and why, and the
+ * canary wave's size. The same checks and the same decisions as creation.
+ */
+export async function previewCampaign(tx: DbOrTx, tenantId: string, body: CampaignPreviewBody) {
+  const { fw, members } = await checkedInputs(tx, tenantId, body);
+  const rows = await tx.execute<{ reason: string | null; n: number }>(sql`
+    WITH ${memberDecisions(tenantId, body.target_group_id, fw, -1)}
+    SELECT reason, count(*)::int AS n FROM decided GROUP BY reason ORDER BY reason NULLS FIRST`);
+  const eligible = rows.find((r) => r.reason === null)?.n ?? 0;
+  return {
+    total_devices: members,
+    eligible_devices: eligible,
+    skipped: Object.fromEntries(rows.filter((r) => r.reason !== null).map((r) => [r.reason!, r.n])),
+    canary_size: body.rollout_strategy === "canary" && eligible > 0 ? canarySizeOf(eligible, body.canary_percent) : 0,
+    tick_interval_ms: config().OTA_TICK_INTERVAL_MS,
+  };
+}
+
+/**
+ * `POST /customer/ota/campaigns`. Every member gets a row in one `INSERT … SELECT`:
+ * PENDING if eligible, else SKIPPED with the reason. A wrong firmware can brick a
+ * device, so firmware without a checksum is refused outright.
+ */
+export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCreate, createdBy: string) {
+  const { fw, members } = await checkedInputs(tx, tenantId, body);
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${CREATE_LOCK}, hashtext(${tenantId}))`);
   const [campaign] = await tx
     .insert(otaCampaigns)
@@ -142,7 +206,7 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
       abortMinDevices: body.abort_min_devices,
       deviceTimeoutSeconds: body.device_timeout_seconds,
       maxInFlight: body.max_in_flight ?? null,
-      totalDevices: members.n,
+      totalDevices: members,
       createdBy,
     })
     .returning();
@@ -151,33 +215,7 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
   // devices (at least one) as the canary wave.
   const isCanary = body.rollout_strategy === "canary";
   const result = await tx.execute<{ eligible: number; canary: number }>(sql`
-    WITH members AS (
-      SELECT m.device_id, d.device_type, d.fw_version
-      FROM device_group_members m
-      JOIN devices d ON d.tenant_id = m.tenant_id AND d.device_id = m.device_id
-      WHERE m.tenant_id = ${tenantId} AND m.group_id = ${body.target_group_id}
-    ),
-    busy AS (
-      SELECT s.device_id, min(s.campaign_id) AS campaign_id
-      FROM ota_device_status s
-      JOIN ota_campaigns c ON c.tenant_id = s.tenant_id AND c.id = s.campaign_id
-      WHERE s.tenant_id = ${tenantId}
-        AND c.id <> ${campaign!.id}
-        AND c.status IN ('CREATED', 'RUNNING', 'PAUSED')
-        AND s.status <> 'SKIPPED'
-        AND s.device_id IN (SELECT device_id FROM members)
-      GROUP BY s.device_id
-    ),
-    decided AS (
-      SELECT m.device_id,
-        CASE
-          WHEN ${fw.deviceType}::text IS NOT NULL AND m.device_type IS DISTINCT FROM ${fw.deviceType}::text
-            THEN 'incompatible device type'
-          WHEN m.fw_version = ${fw.version} THEN 'already up to date'
-          WHEN b.campaign_id IS NOT NULL THEN 'in active campaign ' || b.campaign_id
-        END AS reason
-      FROM members m LEFT JOIN busy b ON b.device_id = m.device_id
-    ),
+    WITH ${memberDecisions(tenantId, body.target_group_id, fw, campaign!.id)},
     ranked AS (
       SELECT device_id, reason,
         row_number() OVER (PARTITION BY reason IS NULL ORDER BY device_id) AS rn,

@@ -64,6 +64,9 @@ export const CampaignCreate = z.object({
   max_in_flight: z.number().int().min(1).max(10_000_000).nullish(),
 });
 export type CampaignCreate = z.infer<typeof CampaignCreate>;
+/** A dry run of creation: the same body, the name optional. */
+export const CampaignPreviewBody = CampaignCreate.extend({ name: CampaignCreate.shape.name.optional() });
+export type CampaignPreviewBody = z.infer<typeof CampaignPreviewBody>;
 
 // ── Devices and groups ──────────────────────────────────────────────
 export const DeviceListQuery = Pagination.extend({

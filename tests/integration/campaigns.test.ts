@@ -5,6 +5,7 @@ import * as start from "@/app/customer/ota/campaigns/[id]/start/route";
 import * as pause from "@/app/customer/ota/campaigns/[id]/pause/route";
 import * as abort from "@/app/customer/ota/campaigns/[id]/abort/route";
 import * as devicesOf from "@/app/customer/ota/campaigns/[id]/devices/route";
+import * as preview from "@/app/customer/ota/campaigns/preview/route";
 import { deviceGroupMembers, deviceGroups, devices, firmwareVersions } from "@/lib/db/schema";
 import { authAs, call } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
@@ -200,6 +201,35 @@ describe("lifecycle: start, pause, abort", () => {
     expect((await call(one.GET, { headers: await authAs(a.t), params: { id: String(c.id) } })).status).toBe(404);
     expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) } })).status).toBe(404);
     await act(b, abort.POST, c.id);
+  });
+});
+
+describe("POST /customer/ota/campaigns/preview", () => {
+  it("says what creation would do, with the same checks, and creates nothing", async () => {
+    const f = await fleet("camp-preview");
+    const before = (await call(list.GET, { headers: await authAs(f.t) })).body.total;
+    const ask = async (body: Record<string, unknown>, role: "operator" | "viewer" = "viewer") =>
+      call(preview.POST, { headers: await authAs(f.t, role), body: { firmware_version_id: f.fw, target_group_id: "all", ...body } });
+    const res = await ask({ rollout_strategy: "canary", canary_percent: 25 });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      total_devices: 12,
+      eligible_devices: 10,
+      skipped: { "already up to date": 1, "incompatible device type": 1 },
+      canary_size: 3,
+      tick_interval_ms: 10_000,
+    });
+    expect((await call(list.GET, { headers: await authAs(f.t) })).body.total).toBe(before);
+    // Devices of an active campaign show up as busy.
+    const c = await create(f, { name: "Busy" });
+    expect((await ask({})).body).toMatchObject({ eligible_devices: 0, skipped: { [`in active campaign ${c.body.id}`]: 10 } });
+    await act(f, abort.POST, c.body.id);
+    expect((await ask({ target_group_id: "nope" })).status).toBe(404);
+    expect((await ask({ target_group_id: "empty" })).body.detail).toBe("Device group has no members");
+    expect((await ask({ firmware_version_id: f.noChecksumFw })).body.detail).toBe("Firmware has no checksum");
+    const bad = await ask({ canary_percent: 80 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail[0].loc).toEqual(["body", "canary_percent"]);
   });
 });
 

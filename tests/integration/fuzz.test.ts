@@ -57,6 +57,7 @@ import * as campaignPause from "@/app/customer/ota/campaigns/[id]/pause/route";
 import * as campaignOne from "@/app/customer/ota/campaigns/[id]/route";
 import * as campaignStart from "@/app/customer/ota/campaigns/[id]/start/route";
 import * as campaignsRoute from "@/app/customer/ota/campaigns/route";
+import * as campaignPreview from "@/app/customer/ota/campaigns/preview/route";
 import * as catchAll from "@/app/customer/[...rest]/route";
 import * as download from "@/app/firmware/[id]/download/route";
 import * as health from "@/app/health/route";
@@ -72,7 +73,7 @@ import {
   otaCampaigns,
   otaDeviceStatus,
 } from "@/lib/db/schema";
-import { CampaignCreate, DeviceCreate, FirmwareCreate, GroupCreate, MembersAdd, SerialId } from "@/lib/ota/schemas";
+import { CampaignCreate, CampaignPreviewBody, DeviceCreate, FirmwareCreate, GroupCreate, MembersAdd, SerialId } from "@/lib/ota/schemas";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { storeBuffer } from "@/lib/ota/storage";
 import { authAs, type Handler } from "../support/api";
@@ -113,6 +114,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "/customer/ota/campaigns/[id]/pause": campaignPause,
   "/customer/ota/campaigns/[id]/abort": campaignAbort,
   "/customer/ota/campaigns/[id]/devices": campaignDevices,
+  "/customer/ota/campaigns/preview": campaignPreview,
   "/customer/devices": devicesRoute,
   "/customer/devices/[device_id]": device,
   "/customer/devices/[device_id]/ota": deviceOta,
@@ -525,7 +527,8 @@ function verdict(c: Case, o: Outcome): string {
       if (s !== 303) return "expected the form redirect 303";
     } else if (c.route.path === "/health") {
       if (s !== 200) return "expected 200";
-    } else if (c.route.method === "GET" || c.route.method === "HEAD") {
+    } else if (c.route.method === "GET" || c.route.method === "HEAD" || c.route.path === "/customer/ota/campaigns/preview") {
+      // Reads, and the one POST that only reads (a dry run): 2xx or 4xx, and the database unchanged.
       if (!(s >= 200 && s < 300) && !(s >= 400 && s < 500)) return "expected 2xx or 4xx";
     } else if (!(s >= 400 && s < 500)) return "a mutating request must be refused with 4xx";
   }
@@ -689,6 +692,27 @@ function bodySpecs(): Record<string, BodySpec> {
         rollout_strategy: ["LINEAR", "", "random", 1, null, ["linear"], "canary "],
         rollout_rate: [0, 1001, 1.5, "10", null, true, -5, []],
         abort_threshold: [-0.01, 1.01, "0.1", null, true, [], 2, "NaN"],
+        canary_percent: [0, 51, 2.5, "5", null, true, []],
+        abort_min_devices: [0, -1, 1.5, "10", true, []],
+        device_timeout_seconds: [0, 604_801, 1.5, "60", true, []],
+        max_in_flight: [0, -1, 1.5, "4", true, []],
+      },
+      freeText: ["name"],
+    },
+    "POST /customer/ota/campaigns/preview": {
+      schema: CampaignPreviewBody,
+      // A dry run: answers 200 with the guard campaign's devices as busy, and writes nothing.
+      template: { name: "fuzz", firmware_version_id: ids.fwStored, target_group_id: A_GROUP, rollout_strategy: "linear", rollout_rate: 10, abort_threshold: 0.1 },
+      invalid: {
+        firmware_version_id: serial,
+        target_group_id: BAD_IDENT,
+        rollout_strategy: ["LINEAR", "", "random", 1, null, ["linear"], "canary "],
+        rollout_rate: [0, 1001, 1.5, "10", null, true, -5, []],
+        abort_threshold: [-0.01, 1.01, "0.1", null, true, [], 2, "NaN"],
+        canary_percent: [0, 51, 2.5, "5", null, true, []],
+        abort_min_devices: [0, -1, 1.5, "10", true, []],
+        device_timeout_seconds: [0, 604_801, 1.5, "60", true, []],
+        max_in_flight: [0, -1, 1.5, "4", true, []],
       },
       freeText: ["name"],
     },
@@ -978,7 +1002,7 @@ function randomCase(rng: Rng, r: Route, specs: Record<string, BodySpec>): Case {
 
 // ── Fixed cases ─────────────────────────────────────────────────────────────────
 
-const JSON_BODY_ROUTES = ["POST /auth/token", "POST /customer/firmware", "POST /customer/ota/campaigns", "POST /customer/devices", "POST /customer/device-groups", "POST /customer/device-groups/[group_id]/members"];
+const JSON_BODY_ROUTES = ["POST /auth/token", "POST /customer/firmware", "POST /customer/ota/campaigns", "POST /customer/ota/campaigns/preview", "POST /customer/devices", "POST /customer/device-groups", "POST /customer/device-groups/[group_id]/members"];
 const validParams = (r: Route): Record<string, string> =>
   Object.fromEntries(
     r.paramNames.map((p) => [p, p === "id" ? String(r.path.includes("campaigns") ? ids.doneCampaign : ids.fwStored) : p === "group_id" ? A_GROUP : "fz-missing"]),

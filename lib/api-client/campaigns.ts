@@ -1,0 +1,105 @@
+"use client";
+
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { apiGet, apiSend } from "./http";
+import { campaignKeys, LIVE_POLL_MS } from "./keys";
+import type { Campaign, CampaignDevicePage, CampaignList } from "./types";
+
+const LIVE = new Set(["RUNNING", "PAUSED"]);
+/** Poll while the campaign can still change on its own; stop once it is over. */
+const pollWhileLive = (status: string | undefined) => (status && LIVE.has(status) ? LIVE_POLL_MS : false);
+
+export interface CampaignListParams {
+  status?: string;
+  limit: number;
+  offset: number;
+}
+
+export function useCampaigns(p: CampaignListParams) {
+  return useQuery({
+    queryKey: campaignKeys.list({ ...p }),
+    queryFn: ({ signal }) => apiGet<CampaignList>("/customer/ota/campaigns", { ...p }, signal),
+    placeholderData: keepPreviousData,
+    // The list polls while any campaign on the page is moving.
+    refetchInterval: (q) => (q.state.data?.campaigns.some((c) => LIVE.has(c.status)) ? LIVE_POLL_MS : false),
+  });
+}
+
+export function useCampaign(id: number) {
+  return useQuery({
+    queryKey: campaignKeys.detail(id),
+    queryFn: ({ signal }) => apiGet<Campaign>(`/customer/ota/campaigns/${id}`, undefined, signal),
+    refetchInterval: (q) => pollWhileLive(q.state.data?.status),
+    retry: (n, err) => (err as { status?: number }).status !== 404 && n < 1,
+  });
+}
+
+export function useCampaignDevices(id: number, p: { status?: string; limit: number; offset: number }, campaignStatus?: string) {
+  return useQuery({
+    queryKey: campaignKeys.devices(id, { ...p }),
+    queryFn: ({ signal }) => apiGet<CampaignDevicePage>(`/customer/ota/campaigns/${id}/devices`, { ...p }, signal),
+    placeholderData: keepPreviousData,
+    refetchInterval: pollWhileLive(campaignStatus),
+  });
+}
+
+export type CampaignAction = "start" | "pause" | "abort";
+
+/** Start / resume / pause / abort: refreshes that campaign (and its devices) and the lists. */
+export function useCampaignAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: number; action: CampaignAction }) =>
+      apiSend<{ id: number; status: string }>("POST", `/customer/ota/campaigns/${id}/${action}`),
+    onSettled: (_d, _e, { id }) => {
+      void qc.invalidateQueries({ queryKey: campaignKeys.detail(id) });
+      void qc.invalidateQueries({ queryKey: campaignKeys.lists() });
+    },
+  });
+}
+
+export interface CampaignDraft {
+  name: string;
+  firmware_version_id: number;
+  target_group_id: string;
+  rollout_strategy: "linear" | "canary";
+  rollout_rate: number;
+  abort_threshold: number;
+  canary_percent?: number;
+  abort_min_devices?: number;
+  device_timeout_seconds?: number;
+  max_in_flight?: number | null;
+}
+
+export interface CampaignPreview {
+  total_devices: number;
+  eligible_devices: number;
+  skipped: Record<string, number>;
+  canary_size: number;
+  tick_interval_ms: number;
+}
+
+/** What a campaign would do, without creating it (the same checks as creation). */
+export function useCampaignPreview(draft: Partial<CampaignDraft> | null) {
+  return useQuery({
+    queryKey: [...campaignKeys.all, "preview", draft],
+    queryFn: () => apiSend<CampaignPreview>("POST", "/customer/ota/campaigns/preview", draft),
+    enabled: !!draft?.firmware_version_id && !!draft?.target_group_id,
+    retry: false,
+    staleTime: 5000,
+  });
+}
+
+export function useCreateCampaign() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ draft, startNow }: { draft: CampaignDraft; startNow: boolean }) => {
+      const created = await apiSend<Campaign>("POST", "/customer/ota/campaigns", draft);
+      if (startNow) await apiSend("POST", `/customer/ota/campaigns/${created.id}/start`);
+      return created;
+    },
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: campaignKeys.lists() });
+    },
+  });
+}

@@ -1,13 +1,20 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import type { DbHandle } from "@/lib/db/client";
+import { startFleet, type SimulatedFleet } from "@/lib/simulator/fleet";
 import { createTestTenant, testDb, type TestTenant } from "../tests/support/db";
+import { DESKTOP } from "./screenshot";
 
 /**
  * Each test gets its own tenant (one user per role) in the database that the
  * server under test uses, so that specs never share data (documenso's pattern).
  */
 export const test = base.extend<
-  { tenant: TestTenant; signIn: (page: Page, role?: "admin" | "operator" | "viewer") => Promise<void> },
+  {
+    tenant: TestTenant;
+    signIn: (page: Page, role?: "admin" | "operator" | "viewer") => Promise<void>;
+    /** Starts simulated devices (the real simulator) for this test's tenant; stopped after the test. */
+    simulate: (deviceIds: string[], opts?: { delayMs?: number }) => Promise<SimulatedFleet>;
+  },
   { db: DbHandle }
 >({
   db: [
@@ -21,8 +28,22 @@ export const test = base.extend<
   tenant: async ({ db }, use) => {
     await use(await createTestTenant(db, "e2e"));
   },
+  simulate: async ({ tenant }, use) => {
+    const fleets: SimulatedFleet[] = [];
+    await use(async (deviceIds, opts = {}) => {
+      const fleet = await startFleet({
+        devices: deviceIds.map((deviceId) => ({ tenantId: tenant.tenantId, deviceId, version: null })),
+        mqtt: { url: process.env.MQTT_URL! },
+        delayMs: opts.delayMs ?? 150,
+      });
+      fleets.push(fleet);
+      return fleet;
+    });
+    await Promise.all(fleets.map((f) => f.stop()));
+  },
   signIn: async ({ tenant }, use) => {
     await use(async (page, role = "admin") => {
+      await page.setViewportSize(DESKTOP);
       await page.goto("/login");
       await page.getByLabel("Email").fill(tenant.users[role].email);
       await page.getByLabel("Password").fill(tenant.password);

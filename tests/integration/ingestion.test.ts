@@ -10,6 +10,7 @@ import {
   deviceRows,
   devicesOnBroker,
   expectExactCounters,
+  finishAndCheck,
   fleetOf,
   until,
   workerFor,
@@ -126,6 +127,8 @@ describe("status reports", () => {
       expect(bDevices.every((d) => d.fw_version === "1.0.0" && d.last_seen_at === null)).toBe(true);
       await expectExactCounters(handle, ida, { finished: false });
       await expectExactCounters(handle, idb, { finished: false });
+      await finishAndCheck(handle, a.tenantId, ida, fa);
+      await finishAndCheck(handle, b.tenantId, idb, fb);
     } finally {
       await worker.stop();
       await fa.close();
@@ -183,7 +186,7 @@ describe("resilience", () => {
       expect(s.max_buffered).toBeLessThanOrEqual(100);
       expect(s.applied + s.stale + s.merged).toBe(800);
       expect((await deviceRows(handle, id)).every((d) => d.status === "DOWNLOADING" && d.progress_pct === 100)).toBe(true);
-      await expectExactCounters(handle, id, { finished: false });
+      await finishAndCheck(handle, f.tenantId, id, fleet);
     } finally {
       await worker.stop();
       await fleet.close();
@@ -213,6 +216,7 @@ describe("resilience", () => {
       expect(rows.every((r) => r.dispatch_count === 1)).toBe(true);
       const c = await expectExactCounters(handle, id, { finished: false });
       expect(c).toMatchObject({ status: "RUNNING", failed: 0 });
+      await finishAndCheck(handle, f.tenantId, id, fleet);
     } finally {
       await worker.stop();
       await fleet.close();

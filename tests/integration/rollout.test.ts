@@ -8,6 +8,7 @@ import {
   deviceRows,
   devicesOnBroker,
   expectExactCounters,
+  finishAndCheck,
   fleetOf,
   until,
   workerFor,
@@ -49,6 +50,9 @@ describe("dispatch", () => {
       expect([...fleet.perDevice().values()].every((n) => n === 1)).toBe(true);
       const c = await expectExactCounters(handle, id, { finished: false });
       expect(c.downloading).toBe(total);
+      // A worker again, to record the devices' final reports.
+      workers.push(await workerFor(handle, [f.tenantId]));
+      await finishAndCheck(handle, f.tenantId, id, fleet);
       // The command is the seed's payload plus size, for the campaign's firmware.
       expect(fleet.commands[0]!.payload).toEqual({
         campaign_id: id,
@@ -82,6 +86,7 @@ describe("dispatch", () => {
       await sleep(TICK * 3);
       expect(fleet.commands.length).toBe(6);
       await expectExactCounters(handle, id, { finished: false });
+      await finishAndCheck(handle, f.tenantId, id, fleet);
     } finally {
       await worker.stop();
       await fleet.close();

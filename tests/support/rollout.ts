@@ -159,3 +159,29 @@ export async function expectExactCounters(handle: DbHandle, id: number, opts: { 
   if (opts.finished !== false) expect(c.succeeded + c.failed + c.skipped).toBe(c.total_devices);
   return c;
 }
+
+/**
+ * Ends a test's campaign so that the final invariant can be checked in full: aborts it
+ * if it is still going (its PENDING devices become SKIPPED), lets every commanded
+ * device report SUCCESS, waits until nothing is in flight, then checks the counters
+ * and that succeeded + failed + skipped = total.
+ */
+export async function finishAndCheck(
+  handle: DbHandle,
+  tenantId: string,
+  id: number,
+  fleet: { commands: Command[]; report: (d: string, body: Record<string, unknown>) => Promise<unknown> },
+) {
+  const s = await campaignState(handle, id);
+  if (!["COMPLETED", "ABORTED"].includes(s.status)) {
+    await withTenant(handle.db, tenantId, (tx) => transitionCampaign(tx, tenantId, id, "abort", "test"));
+  }
+  for (const d of new Set(fleet.commands.filter((c) => c.campaignId === id).map((c) => c.deviceId))) {
+    await fleet.report(d, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
+  }
+  await until(async () => {
+    const c = await campaignState(handle, id);
+    return c.downloading + c.installing === 0;
+  }, "in-flight devices to finish");
+  return expectExactCounters(handle, id);
+}

@@ -58,30 +58,40 @@ export async function applyReports(sql: postgres.Sql, reports: StatusReport[]): 
         SELECT * FROM unnest(
           ${kept.map((r) => r.tenantId)}::text[],
           ${kept.map((r) => r.campaignId)}::int[],
-          ${kept.map((r) => r.deviceId)}::text[],
+          ${kept.map((r) => r.deviceId)}::varchar[],
           ${kept.map((r) => r.status)}::text[],
           ${kept.map((r) => r.progress)}::int[],
           ${kept.map((r) => r.error)}::text[],
           ${kept.map((r) => r.version)}::text[]
         ) WITH ORDINALITY AS i(tenant_id, campaign_id, device_id, status, progress, error, version, ord)
       ),
+      -- One probe of uq_ota_device_campaign per report. The LATERAL … LIMIT 1 keeps it one:
+      -- as a plain join the planner merge-joins on (tenant, campaign) and filters device ids,
+      -- which compares every report with every row of the campaign (measured: 2,000 reports
+      -- against 100,000 rows took 40 s instead of milliseconds).
       target AS (
-        SELECT s.id, i.ord, s.status AS old_status, s.progress_pct AS old_progress
+        SELECT s.id, i.ord, s.status AS old_status, s.progress_pct AS old_progress,
+               i.tenant_id, i.campaign_id, i.status AS reported_status, i.progress, i.error, i.version
         FROM input i
-        JOIN ota_device_status s
-          ON s.tenant_id = i.tenant_id AND s.campaign_id = i.campaign_id AND s.device_id = i.device_id
+        CROSS JOIN LATERAL (
+          SELECT x.id FROM ota_device_status x
+          WHERE x.tenant_id = i.tenant_id AND x.campaign_id = i.campaign_id AND x.device_id = i.device_id
+          LIMIT 1
+        ) found
+        JOIN ota_device_status s ON s.id = found.id
         ORDER BY s.id
         FOR UPDATE OF s
       ),
+      -- The report travels with its locked row: joining \`input\` again by ord would be a
+      -- nested loop of every report with every report.
       decided AS (
-        SELECT t.id, t.ord, t.old_status, t.old_progress, i.progress, fv.version AS expected,
-          i.version AS reported,
+        SELECT t.id, t.ord, t.old_status, t.old_progress, t.progress, fv.version AS expected,
+          t.version AS reported,
           -- Version drift: SUCCESS with a version other than the one commanded is a failure.
-          (i.status = 'SUCCESS' AND i.version IS NOT NULL AND i.version <> fv.version) AS drift,
-          i.status AS reported_status, i.error
+          (t.reported_status = 'SUCCESS' AND t.version IS NOT NULL AND t.version <> fv.version) AS drift,
+          t.reported_status, t.error
         FROM target t
-        JOIN input i ON i.ord = t.ord
-        JOIN ota_campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
+        JOIN ota_campaigns c ON c.tenant_id = t.tenant_id AND c.id = t.campaign_id
         JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
         WHERE t.old_status IN ('PENDING', 'DOWNLOADING', 'INSTALLING')
       ),
@@ -118,14 +128,17 @@ export async function applyReports(sql: postgres.Sql, reports: StatusReport[]): 
         WHERE s.id = n.id
         RETURNING n.ord, n.old_status, n.old_progress, s.status, s.progress_pct, n.expected, n.reported, n.drift
       )
-      SELECT t.ord,
+      SELECT c.ord,
         (c.status <> c.old_status OR c.progress_pct > c.old_progress) AS advanced,
         CASE
           WHEN c.status = c.old_status THEN NULL
           WHEN c.status = 'SUCCESS' THEN c.expected
           WHEN c.drift THEN c.reported
         END AS new_fw
-      FROM target t LEFT JOIN changed c ON c.ord = t.ord`;
+      FROM changed c
+      UNION ALL
+      -- Rows already in a final state: known, and left alone.
+      SELECT t.ord, false, NULL FROM target t WHERE t.old_status NOT IN ('PENDING', 'DOWNLOADING', 'INSTALLING')`;
 
     const known = new Set<number>();
     const fw = new Map<number, string>();
@@ -145,7 +158,7 @@ export async function applyReports(sql: postgres.Sql, reports: StatusReport[]): 
       UPDATE devices d SET last_seen_at = now(), fw_version = coalesce(x.fw, d.fw_version)
       FROM (
         SELECT DISTINCT ON (tenant_id, device_id) tenant_id, device_id, fw
-        FROM unnest(${seen.map((s) => s.t)}::text[], ${seen.map((s) => s.d)}::text[], ${seen.map((s) => s.fw)}::text[])
+        FROM unnest(${seen.map((s) => s.t)}::text[], ${seen.map((s) => s.d)}::varchar[], ${seen.map((s) => s.fw)}::varchar[])
           AS x(tenant_id, device_id, fw)
         ORDER BY tenant_id, device_id, fw NULLS LAST
       ) x

@@ -261,11 +261,11 @@ function refusal(action: Transition, status: CampaignStatus): string {
  * status changes by compare-and-set from one of `from`, with the reason. Returns false
  * (and the caller must roll back) when the status was not in `from` any more.
  *
- * Lock order matters here. Every writer takes device rows first, in id order, and the
- * campaign row after (the counter trigger does, at the end of each statement), so the
- * skip goes first. A worker dispatching this campaign holds the campaign row for its
- * whole publish; the skip's trigger waits for it, so no command is published after
- * the abort commits.
+ * Lock order matters here. The dispatch lock comes first (exclusive: it waits for the
+ * publishes in progress, so no command is published after the abort commits). Then,
+ * as for every writer, device rows in id order, and the campaign row after them (the
+ * counter trigger takes it at the end of the statement), so the skip goes before the
+ * status change.
  */
 export async function abortCampaign(
   tx: Tx,
@@ -274,6 +274,7 @@ export async function abortCampaign(
   reason: string,
   from: readonly CampaignStatus[] = ABORTABLE,
 ): Promise<boolean> {
+  await takeDispatchLock(tx, id);
   await tx.execute(sql`
     UPDATE ota_device_status SET status = 'SKIPPED', completed_at = now(), error_message = 'campaign aborted'
     WHERE id IN (
@@ -288,6 +289,18 @@ export async function abortCampaign(
     .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id), inArray(otaCampaigns.status, [...from])))
     .returning({ id: otaCampaigns.id });
   return changed.length > 0;
+}
+
+/**
+ * The advisory lock (namespace, campaign id) that orders publishing against stopping:
+ * the worker's dispatch transactions hold it shared while they publish; an abort or a
+ * pause takes it exclusively before it changes anything, so it waits for the publishes
+ * in progress, and no command goes out for the campaign after it commits.
+ */
+export const DISPATCH_LOCK = 7_401_556;
+
+async function takeDispatchLock(tx: Tx, id: number) {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${DISPATCH_LOCK}, ${id})`);
 }
 
 async function currentStatus(tx: Tx, tenantId: string, id: number): Promise<CampaignStatus> {
@@ -314,6 +327,8 @@ export async function transitionCampaign(tx: Tx, tenantId: string, id: number, a
     }
     return { id, status: to, tick_interval_ms: config().OTA_TICK_INTERVAL_MS };
   }
+  // A pause, like an abort, waits for the publishes in progress (see DISPATCH_LOCK).
+  if (action === "pause") await takeDispatchLock(tx, id);
   const [changed] = await tx
     .update(otaCampaigns)
     .set({

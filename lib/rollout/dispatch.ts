@@ -1,6 +1,7 @@
 import type { MqttClient } from "mqtt";
 import type postgres from "postgres";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
+import { DISPATCH_LOCK } from "@/lib/ota/campaigns";
 import { commandTopic, type OtaCommand } from "./protocol";
 
 export interface DispatchDeps {
@@ -76,83 +77,109 @@ export async function dispatchTick(deps: DispatchDeps): Promise<DispatchStats> {
 }
 
 /**
- * Dispatches one campaign's share for this slot, in chunks. Each chunk is one
- * transaction that holds the campaign row (FOR UPDATE) and its claimed device rows
- * (FOR UPDATE SKIP LOCKED) while it publishes, and marks DOWNLOADING exactly the
- * devices whose command the broker acknowledged. The claim is the row lock: if this
- * process dies mid-publish, PostgreSQL drops the transaction and its locks at once,
- * the rows are still PENDING, and the next tick re-dispatches them (a duplicate
- * command at worst, which devices ignore). A worker that hangs instead of dying
- * loses its claim after idle_in_transaction_session_timeout. A publish that fails
- * or times out leaves its device PENDING for the next tick, never FAILED.
+ * Dispatches one campaign's share for this slot.
  *
- * Holding the campaign row also orders this against an abort or a pause: their
- * change of status waits for the publish in progress, and every later chunk sees it,
- * so nothing is published after an abort or a pause commits.
+ * First a short transaction takes the campaign row (FOR UPDATE), checks and takes the
+ * slot, and fixes the budget: rollout_rate, less what max_in_flight and the canary
+ * wave leave room for. Then chunk transactions, two at a time so that one publishes
+ * while the other writes, each of which:
+ *   - holds the campaign's dispatch lock in shared mode (`campaignDispatchLock`); an
+ *     abort or a pause takes it exclusively, so it waits for the publishes in progress
+ *     and every later chunk sees the new status: nothing is published after an abort
+ *     or a pause commits;
+ *   - claims PENDING rows FOR UPDATE SKIP LOCKED, publishes, and marks DOWNLOADING
+ *     exactly the devices whose command the broker acknowledged.
+ * The claim is the row lock: if this process dies mid-publish, PostgreSQL drops the
+ * transaction and its locks at once, the rows are still PENDING, and the next tick
+ * re-dispatches them (a duplicate command at worst, which devices answer with their
+ * latest report). A worker that hangs loses its claim after
+ * idle_in_transaction_session_timeout. A publish that fails or times out leaves its
+ * device PENDING for the next tick, never FAILED.
  */
 export async function dispatchCampaign(deps: DispatchDeps, tenantId: string, campaignId: number): Promise<DispatchStats> {
   const stats: DispatchStats = { dispatched: 0, publish_failures: 0 };
-  let remaining = Number.POSITIVE_INFINITY;
-  for (let first = true; remaining > 0; first = false) {
-    const r = await deps.sql.begin(async (tx) => {
-      await tx`SELECT set_config('idle_in_transaction_session_timeout', ${String(deps.publishTimeoutMs + 10_000)}, true)`;
-      const [c] = await tx<CampaignForDispatch[]>`
-        SELECT c.id, c.tenant_id, c.rollout_rate, c.max_in_flight, c.phase, c.canary_size, c.eligible_devices,
-               c.pending, c.downloading, c.installing, c.device_timeout_seconds, c.last_dispatch_slot,
-               floor(extract(epoch FROM now()) * 1000 / ${deps.tickIntervalMs})::bigint AS slot,
-               fv.id AS firmware_id, fv.version, fv.checksum_sha256, fv.file_url, fv.file_size_bytes, fv.storage_key
-        FROM ota_campaigns c
-        JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
-        WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status = 'RUNNING'
-        FOR UPDATE OF c`;
-      if (!c) return null;
-      if (first) {
-        if (c.last_dispatch_slot !== null && BigInt(c.last_dispatch_slot) >= BigInt(c.slot)) return null;
-        await tx`UPDATE ota_campaigns SET last_dispatch_slot = ${c.slot} WHERE id = ${c.id}`;
-        remaining = c.rollout_rate;
-      }
-      let n = Math.min(remaining, CHUNK);
-      if (c.max_in_flight !== null) n = Math.min(n, c.max_in_flight - c.downloading - c.installing);
-      // During the canary phase only the canary wave goes out (its rows have the lowest ids).
-      const dispatchedSoFar = c.eligible_devices - c.pending;
-      if (c.phase === "canary") n = Math.min(n, c.canary_size - dispatchedSoFar);
-      if (n <= 0) return null;
-      const rows = await tx<{ id: string; device_id: string }[]>`
-        SELECT id, device_id FROM ota_device_status
-        WHERE tenant_id = ${tenantId} AND campaign_id = ${campaignId} AND status = 'PENDING'
-          ${c.phase === "canary" ? tx`AND canary` : tx``}
-        ORDER BY id
-        LIMIT ${n}
-        FOR UPDATE SKIP LOCKED`;
-      if (rows.length === 0) return null;
+  const plan = await deps.sql.begin(async (tx) => {
+    const [c] = await tx<CampaignForDispatch[]>`
+      SELECT c.id, c.tenant_id, c.rollout_rate, c.max_in_flight, c.phase, c.canary_size, c.eligible_devices,
+             c.pending, c.downloading, c.installing, c.device_timeout_seconds, c.last_dispatch_slot,
+             floor(extract(epoch FROM now()) * 1000 / ${deps.tickIntervalMs})::bigint AS slot,
+             fv.id AS firmware_id, fv.version, fv.checksum_sha256, fv.file_url, fv.file_size_bytes, fv.storage_key
+      FROM ota_campaigns c
+      JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
+      WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status = 'RUNNING'
+      FOR UPDATE OF c`;
+    if (!c) return null;
+    if (c.last_dispatch_slot !== null && BigInt(c.last_dispatch_slot) >= BigInt(c.slot)) return null;
+    await tx`UPDATE ota_campaigns SET last_dispatch_slot = ${c.slot} WHERE id = ${c.id}`;
+    let budget = c.rollout_rate;
+    if (c.max_in_flight !== null) budget = Math.min(budget, c.max_in_flight - c.downloading - c.installing);
+    // During the canary phase only the canary wave goes out (its rows have the lowest ids).
+    if (c.phase === "canary") budget = Math.min(budget, c.canary_size - (c.eligible_devices - c.pending));
+    return { budget, canaryOnly: c.phase === "canary", command: commandFor(c, deps) };
+  });
+  if (!plan || plan.budget <= 0) return stats;
 
-      const command = commandFor(c, deps);
-      const acked = await publishAll(
-        deps.mqtt,
-        rows.map((row) => ({ topic: commandTopic(tenantId, row.device_id), payload: command })),
-        deps.publishTimeoutMs,
-      );
-      const ackedIds = rows.filter((_, i) => acked[i]).map((row) => row.id);
-      if (ackedIds.length > 0) {
-        await tx`
-          UPDATE ota_device_status SET
-            status = 'DOWNLOADING', progress_pct = 0, started_at = coalesce(started_at, now()),
-            dispatched_at = now(), last_report_at = now(), dispatch_count = dispatch_count + 1
-          WHERE id = ANY(${ackedIds}::bigint[]) AND status = 'PENDING'`;
+  let remaining = plan.budget;
+  let done = false;
+  const lane = async () => {
+    while (!done && remaining > 0) {
+      const want = Math.min(remaining, CHUNK);
+      remaining -= want;
+      const r = await dispatchChunk(deps, tenantId, campaignId, want, plan);
+      remaining += want - r.claimed;
+      stats.dispatched += r.acked;
+      stats.publish_failures += r.claimed - r.acked;
+      if (r.acked < r.claimed) {
+        deps.log(`dispatch: campaign ${campaignId}: ${r.claimed - r.acked} of ${r.claimed} commands not acknowledged; those devices stay PENDING`);
+        done = true;
       }
-      return { claimed: rows.length, wanted: n, acked: ackedIds.length };
-    });
-    if (!r) break;
-    remaining -= r.claimed;
-    stats.dispatched += r.acked;
-    stats.publish_failures += r.claimed - r.acked;
-    if (r.acked < r.claimed) {
-      deps.log(`dispatch: campaign ${campaignId}: ${r.claimed - r.acked} of ${r.claimed} commands not acknowledged; those devices stay PENDING`);
-      break;
+      // Fewer rows than asked for: nothing more to claim (or the campaign stopped).
+      if (r.claimed < want) done = true;
     }
-    if (r.claimed < r.wanted) break;
-  }
+  };
+  await Promise.all(Array.from({ length: PIPELINE }, lane));
   return stats;
+}
+
+/** Chunk transactions of one campaign in flight at once: one publishes while another writes. */
+const PIPELINE = 2;
+
+async function dispatchChunk(
+  deps: DispatchDeps,
+  tenantId: string,
+  campaignId: number,
+  want: number,
+  plan: { canaryOnly: boolean; command: string },
+): Promise<{ claimed: number; acked: number }> {
+  return deps.sql.begin(async (tx) => {
+    await tx`SELECT set_config('idle_in_transaction_session_timeout', ${String(deps.publishTimeoutMs + 10_000)}, true)`;
+    await tx`SELECT pg_advisory_xact_lock_shared(${DISPATCH_LOCK}, ${campaignId})`;
+    const [c] = await tx<{ status: string }[]>`
+      SELECT status FROM ota_campaigns WHERE tenant_id = ${tenantId} AND id = ${campaignId}`;
+    if (c?.status !== "RUNNING") return { claimed: 0, acked: 0 };
+    const rows = await tx<{ id: string; device_id: string }[]>`
+      SELECT id, device_id FROM ota_device_status
+      WHERE tenant_id = ${tenantId} AND campaign_id = ${campaignId} AND status = 'PENDING'
+        ${plan.canaryOnly ? tx`AND canary` : tx``}
+      ORDER BY id
+      LIMIT ${want}
+      FOR UPDATE SKIP LOCKED`;
+    if (rows.length === 0) return { claimed: 0, acked: 0 };
+    const acked = await publishAll(
+      deps.mqtt,
+      rows.map((row) => ({ topic: commandTopic(tenantId, row.device_id), payload: plan.command })),
+      deps.publishTimeoutMs,
+    );
+    const ackedIds = rows.filter((_, i) => acked[i]).map((row) => row.id);
+    if (ackedIds.length > 0) {
+      await tx`
+        UPDATE ota_device_status SET
+          status = 'DOWNLOADING', progress_pct = 0, started_at = coalesce(started_at, now()),
+          dispatched_at = now(), last_report_at = now(), dispatch_count = dispatch_count + 1
+        WHERE id = ANY(${ackedIds}::bigint[]) AND status = 'PENDING'`;
+    }
+    return { claimed: rows.length, acked: ackedIds.length };
+  });
 }
 
 /** The command for this campaign, with a download URL minted now and valid beyond the device timeout. */

@@ -45,11 +45,33 @@ export interface BatchOutcome {
   unknown: StatusReport[];
 }
 
-/** Applies one batch of reports in one transaction (two statements: device rows, then devices). */
+/**
+ * Applies one batch of reports: one statement over the campaigns' device rows (its own
+ * transaction, so that the campaign row the counter trigger locks at its end is held
+ * only until that commit), then one over the devices' last_seen_at and fw_version.
+ */
 export async function applyReports(sql: postgres.Sql, reports: StatusReport[]): Promise<BatchOutcome> {
   const { kept, merged } = reduceReports(reports);
   if (kept.length === 0) return { applied: 0, stale: 0, merged, unknown: [] };
-  return sql.begin(async (tx) => {
+  const rows = await applyToDeviceRows(sql, kept);
+  const known = new Set<number>();
+  const fw = new Map<number, string>();
+  let applied = 0;
+  for (const r of rows) {
+    const ord = Number(r.ord);
+    known.add(ord);
+    if (r.advanced) applied++;
+    if (r.new_fw) fw.set(ord, r.new_fw);
+  }
+  await markDevicesSeen(sql, kept.map((r, i) => ({ t: r.tenantId, d: r.deviceId, fw: fw.get(i + 1) ?? null })));
+  const unknown = kept.filter((_, i) => !known.has(i + 1));
+  return { applied, stale: known.size - applied, merged, unknown };
+}
+
+/** One statement, so one transaction: the counter trigger's lock on the campaign row ends with it. */
+async function applyToDeviceRows(sql: postgres.Sql, kept: StatusReport[]) {
+  {
+    const tx = sql;
     // Rows are locked in id order (the `target` CTE) before anything changes them, as every
     // writer of ota_device_status does, so two workers applying overlapping batches queue
     // instead of deadlocking. `ota_status_rank` keeps every row moving forward only.
@@ -140,30 +162,23 @@ export async function applyReports(sql: postgres.Sql, reports: StatusReport[]): 
       -- Rows already in a final state: known, and left alone.
       SELECT t.ord, false, NULL FROM target t WHERE t.old_status NOT IN ('PENDING', 'DOWNLOADING', 'INSTALLING')`;
 
-    const known = new Set<number>();
-    const fw = new Map<number, string>();
-    let applied = 0;
-    for (const r of rows) {
-      const ord = Number(r.ord);
-      known.add(ord);
-      if (r.advanced) applied++;
-      if (r.new_fw) fw.set(ord, r.new_fw);
-    }
-    // Every report is a sign of life for its device (when the device exists), and a
-    // SUCCESS sets the version it now runs. Sorted, so that locks are taken in key order.
-    const seen = kept
-      .map((r, i) => ({ t: r.tenantId, d: r.deviceId, fw: fw.get(i + 1) ?? null }))
-      .sort((a, b) => (a.t === b.t ? (a.d < b.d ? -1 : a.d > b.d ? 1 : 0) : a.t < b.t ? -1 : 1));
-    await tx`
-      UPDATE devices d SET last_seen_at = now(), fw_version = coalesce(x.fw, d.fw_version)
-      FROM (
-        SELECT DISTINCT ON (tenant_id, device_id) tenant_id, device_id, fw
-        FROM unnest(${seen.map((s) => s.t)}::text[], ${seen.map((s) => s.d)}::varchar[], ${seen.map((s) => s.fw)}::varchar[])
-          AS x(tenant_id, device_id, fw)
-        ORDER BY tenant_id, device_id, fw NULLS LAST
-      ) x
-      WHERE d.tenant_id = x.tenant_id AND d.device_id = x.device_id`;
-    const unknown = kept.filter((_, i) => !known.has(i + 1));
-    return { applied, stale: known.size - applied, merged, unknown };
-  });
+    return rows;
+  }
+}
+
+/**
+ * Every report is a sign of life for its device (when the device exists), and a
+ * SUCCESS sets the version it now runs. Sorted, so that locks are taken in key order.
+ */
+async function markDevicesSeen(sql: postgres.Sql, seen: { t: string; d: string; fw: string | null }[]) {
+  seen.sort((a, b) => (a.t === b.t ? (a.d < b.d ? -1 : a.d > b.d ? 1 : 0) : a.t < b.t ? -1 : 1));
+  await sql`
+    UPDATE devices d SET last_seen_at = now(), fw_version = coalesce(x.fw, d.fw_version)
+    FROM (
+      SELECT DISTINCT ON (tenant_id, device_id) tenant_id, device_id, fw
+      FROM unnest(${seen.map((s) => s.t)}::text[], ${seen.map((s) => s.d)}::varchar[], ${seen.map((s) => s.fw)}::varchar[])
+        AS x(tenant_id, device_id, fw)
+      ORDER BY tenant_id, device_id, fw NULLS LAST
+    ) x
+    WHERE d.tenant_id = x.tenant_id AND d.device_id = x.device_id`;
 }

@@ -27,11 +27,13 @@ export interface IntakeOptions {
   highWater?: number;
   /** How long a lone report may wait for company before its batch is written. */
   lingerMs?: number;
+  /** Batches written at once (each on its own connection). */
+  concurrency?: number;
 }
 
 /**
  * Between the broker and the database: reports are parsed as they arrive, buffered,
- * and written in batches by one flush loop. Memory is bounded: when the database
+ * and written in batches, two at a time. Memory is bounded: when the database
  * falls behind and the buffer reaches `highWater`, `offer`'s `done` is held back,
  * which (through mqtt.js's handleMessage) stops the client from reading the socket,
  * so TCP pushes back on the broker instead of this process growing.
@@ -53,18 +55,21 @@ export class StatusIntake {
   };
   private buffer: StatusReport[] = [];
   private held: (() => void)[] = [];
-  private flushing: Promise<void> | null = null;
+  private inflight = 0;
+  private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly maxBatch: number;
   private readonly highWater: number;
   private readonly lingerMs: number;
+  private readonly concurrency: number;
   private readonly drops = new DropLog();
 
   constructor(private readonly opts: IntakeOptions) {
     this.maxBatch = opts.maxBatch ?? 2000;
     this.highWater = opts.highWater ?? 20_000;
     this.lingerMs = opts.lingerMs ?? 10;
+    this.concurrency = opts.concurrency ?? 2;
   }
 
   /** One message off the status topic. `done` is called when the intake can take another. */
@@ -91,26 +96,30 @@ export class StatusIntake {
   }
 
   private schedule() {
-    if (this.flushing || this.closed) return;
-    if (this.buffer.length >= this.maxBatch) {
-      this.flushing = this.flushLoop();
-    } else if (!this.timer) {
+    if (this.closed) return;
+    while (this.inflight < this.concurrency && this.buffer.length >= this.maxBatch) this.launch();
+    if (this.buffer.length > 0 && this.inflight === 0 && !this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        if (!this.flushing) this.flushing = this.flushLoop();
+        if (this.inflight < this.concurrency && this.buffer.length > 0) this.launch();
       }, this.lingerMs);
     }
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
+  /**
+   * Writes one batch. Up to `concurrency` batches are in flight at once, so that the
+   * database works on one while the next is parsed and sent. Their order does not
+   * matter: a device row only moves forward, whichever report lands first.
+   */
+  private launch() {
+    const batch = this.buffer.splice(0, this.maxBatch);
+    this.stats.buffered = this.buffer.length;
+    this.inflight++;
+    const run = (async () => {
       let backoff = 100;
-      while (this.buffer.length > 0) {
-        const batch = this.buffer.slice(0, this.maxBatch);
+      for (;;) {
         try {
           const out = await this.opts.apply(batch);
-          this.buffer.splice(0, batch.length);
-          backoff = 100;
           this.stats.batches++;
           this.stats.applied += out.applied;
           this.stats.stale += out.stale;
@@ -119,8 +128,9 @@ export class StatusIntake {
           for (const r of out.unknown) {
             this.drops.note("unknown device or campaign", `tenant ${r.tenantId} device ${r.deviceId} campaign ${r.campaignId}`, this.opts.log);
           }
+          return;
         } catch (err) {
-          // The database is down or the batch hit a deadlock: keep the batch and try again.
+          // The database is down or the batch hit a deadlock: try the same batch again.
           // Intake stays paused meanwhile if the buffer is full, so nothing grows.
           this.stats.batch_errors++;
           this.opts.log(`ingest: batch of ${batch.length} failed, retrying in ${backoff} ms: ${(err as Error).message}`);
@@ -128,14 +138,15 @@ export class StatusIntake {
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(backoff * 2, 5000);
         }
-        this.stats.buffered = this.buffer.length;
-        // Release held messages once there is room again (half the high-water mark).
-        if (this.buffer.length < this.highWater / 2) this.release();
       }
-    } finally {
-      this.flushing = null;
-      this.release();
-    }
+    })().finally(() => {
+      this.inflight--;
+      this.running.delete(run);
+      // Release held messages once there is room again (half the high-water mark).
+      if (this.buffer.length < this.highWater / 2) this.release();
+      this.schedule();
+    });
+    this.running.add(run);
   }
 
   private release() {
@@ -150,9 +161,9 @@ export class StatusIntake {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    while (this.flushing || this.buffer.length > 0) {
-      if (!this.flushing) this.flushing = this.flushLoop();
-      await this.flushing;
+    while (this.running.size > 0 || this.buffer.length > 0) {
+      while (this.inflight < this.concurrency && this.buffer.length > 0) this.launch();
+      await Promise.race(this.running);
     }
   }
 

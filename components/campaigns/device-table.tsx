@@ -1,0 +1,61 @@
+"use client";
+
+import Link from "next/link";
+import { ProgressBar } from "@/components/ui/progress";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { DataTable, Td, Th } from "@/components/ui/table";
+import type { CampaignDevice } from "@/lib/api-client/types";
+import { PreciseTime } from "./time";
+
+/** The campaign's devices on this page of the server's paging. */
+export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
+  return (
+    <DataTable
+      label="Devices in this campaign"
+      head={
+        <>
+          <Th>Device</Th>
+          <Th>Status</Th>
+          <Th>Progress</Th>
+          <Th>Error</Th>
+          <Th>Started</Th>
+          <Th>Completed</Th>
+        </>
+      }
+    >
+      {devices.map((d) => (
+        <tr key={d.device_id}>
+          <Td className="whitespace-nowrap">
+            <Link href={`/app/devices/${encodeURIComponent(d.device_id)}`} prefetch={false} className="font-mono text-xs font-medium text-sky-800 hover:underline">
+              {d.device_id}
+            </Link>
+            {d.canary && <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-[11px] font-medium text-amber-800">canary</span>}
+          </Td>
+          <Td>
+            <StatusBadge status={d.status} />
+          </Td>
+          <Td>
+            {d.status === "DOWNLOADING" || d.status === "INSTALLING" ? (
+              <ProgressBar value={d.progress_pct} label={`${d.device_id} ${d.status.toLowerCase()}`} />
+            ) : (
+              <span className="text-slate-300">—</span>
+            )}
+          </Td>
+          <Td className="max-w-72 text-red-800">
+            {d.error_message ? (
+              <span className={d.status === "SKIPPED" ? "text-slate-500" : undefined}>{d.error_message}</span>
+            ) : (
+              <span className="text-slate-300">—</span>
+            )}
+          </Td>
+          <Td className="whitespace-nowrap text-slate-600">
+            <PreciseTime iso={d.started_at} />
+          </Td>
+          <Td className="whitespace-nowrap text-slate-600">
+            <PreciseTime iso={d.completed_at} />
+          </Td>
+        </tr>
+      ))}
+    </DataTable>
+  );
+}

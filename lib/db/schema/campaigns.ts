@@ -146,7 +146,10 @@ export const otaDeviceStatus = pgTable(
       foreignColumns: [otaCampaigns.tenantId, otaCampaigns.id],
     }).onDelete("cascade"),
     unique("uq_ota_device_campaign").on(t.tenantId, t.campaignId, t.deviceId),
-    index("idx_ota_device_status_campaign").on(t.tenantId, t.campaignId),
+    // The device pages: a campaign's rows in (created_at, id) order, all of them or one
+    // status's, so that a page is an index range, not a sort of the whole campaign.
+    index("idx_ota_device_status_page").on(t.tenantId, t.campaignId, t.createdAt, t.id),
+    index("idx_ota_device_status_status_page").on(t.tenantId, t.campaignId, t.status, t.createdAt, t.id),
     // Partial indexes over the two small moving sets: the claim walks PENDING rows in id
     // order (canary rows first); timeouts and max_in_flight look at the in-flight rows.
     // Neither contains a column that progress reports change, so those stay HOT updates.

@@ -9,8 +9,8 @@ import { APP_ROLE } from "./schema/rls";
  */
 export async function withTenant<T>(db: Db, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
-    await tx.execute(sql`SELECT set_config('app.tenant_id', ${tenantId}, true)`);
+    // Both in one round trip: set_config('role', …, true) is SET LOCAL ROLE.
+    await tx.execute(sql`SELECT set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true)`);
     return fn(tx);
   });
 }

@@ -1,6 +1,7 @@
 import { authed } from "@/lib/http/handler";
 import { parseJsonBody, parseQuery } from "@/lib/http/parse";
-import { createCampaign, listCampaigns } from "@/lib/ota/campaigns";
+import { webDb } from "@/lib/db/web";
+import { createCampaign, listCampaigns, refreshStatisticsAfterCreate } from "@/lib/ota/campaigns";
 import { CampaignCreate, CampaignListQuery } from "@/lib/ota/schemas";
 
 export const GET = authed({}, async ({ req, principal, tenant }) => {
@@ -10,5 +11,7 @@ export const GET = authed({}, async ({ req, principal, tenant }) => {
 
 export const POST = authed({ role: "operator", status: 201 }, async ({ req, principal, tenant }) => {
   const body = await parseJsonBody(req, CampaignCreate);
-  return tenant((tx) => createCampaign(tx, principal.tenantId, body, principal.email));
+  const campaign = await tenant((tx) => createCampaign(tx, principal.tenantId, body, principal.email));
+  refreshStatisticsAfterCreate(webDb().db, campaign.total_devices);
+  return campaign;
 });

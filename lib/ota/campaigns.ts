@@ -245,7 +245,7 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
 }
 
 /** Above this many devices a new campaign changes the table enough to mislead the planner. */
-const ANALYZE_AFTER_DEVICES = 10_000;
+const ANALYZE_AFTER_DEVICES = 1_000;
 
 /**
  * After a large campaign is created, its rows are new to the planner: until autovacuum

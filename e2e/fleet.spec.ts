@@ -248,9 +248,9 @@ test("an operator registers devices, builds a group, adds members (all or nothin
 
   // The device list filters by group; the group list counts members.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Devices" }).click();
-  // Wait for the devices page: until then "Group" would also match the group page's buttons.
+  // By role and exact name: a label match on "Group" also finds the group page's buttons while the page changes.
   await expect(page).toHaveURL(/\/app\/devices$/);
-  await page.getByLabel("Group", { exact: true }).selectOption({ label: "EU sensors (2)" });
+  await page.getByRole("combobox", { name: "Group", exact: true }).selectOption({ label: "EU sensors (2)" });
   await expect(devicesTable.getByRole("row")).toHaveCount(3);
   await expect(devicesTable).not.toContainText("sensor-002");
 

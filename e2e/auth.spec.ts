@@ -1,5 +1,6 @@
 import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
 import { expect, test } from "./fixtures";
+import { snap } from "./screenshot";
 
 test("an operator signs in, reaches the campaigns page, and signs out", async ({ page, tenant, signIn }) => {
   await signIn(page, "operator");
@@ -22,11 +23,13 @@ test("a wrong password is refused with a message", async ({ page, tenant }) => {
   // Next.js's route announcer is also role="alert": pick ours by its text.
   await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
   await expect(page).toHaveURL(/\/login\?error=invalid$/);
+  await snap(page, "login-error");
 });
 
 test("/ sends a visitor to the login page and a signed-in user to the campaigns", async ({ page, signIn }) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/login$/);
+  await snap(page, "login");
   await signIn(page);
   await page.goto("/");
   await expect(page).toHaveURL(/\/app\/ota\/campaigns$/);

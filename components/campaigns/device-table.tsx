@@ -5,7 +5,7 @@ import { ProgressBar } from "@/components/ui/progress";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, Td, Th } from "@/components/ui/table";
 import type { CampaignDevice } from "@/lib/api-client/types";
-import { PreciseTime } from "./time";
+import { PreciseTime } from "@/components/ui/time";
 
 /** The campaign's devices on this page of the server's paging. */
 export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {

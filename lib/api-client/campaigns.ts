@@ -93,11 +93,9 @@ export function useCampaignPreview(draft: Partial<CampaignDraft> | null) {
 export function useCreateCampaign() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ draft, startNow }: { draft: CampaignDraft; startNow: boolean }) => {
-      const created = await apiSend<Campaign>("POST", "/customer/ota/campaigns", draft);
-      if (startNow) await apiSend("POST", `/customer/ota/campaigns/${created.id}/start`);
-      return created;
-    },
+    // Starting is a separate action (useCampaignAction), so that a failed start never
+    // hides a campaign that was created.
+    mutationFn: ({ draft }: { draft: CampaignDraft }) => apiSend<Campaign>("POST", "/customer/ota/campaigns", draft),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: campaignKeys.lists() });
     },

@@ -119,7 +119,7 @@ function Wizard() {
     try {
       // Created first and started second, so that a refused start never leaves the user
       // retrying (and creating) the same campaign twice: the detail page can start it.
-      const created = await create.mutateAsync({ draft: toDraft(settings, firmware.id, group.group_id), startNow: false });
+      const created = await create.mutateAsync({ draft: toDraft(settings, firmware.id, group.group_id) });
       if (startNow) {
         try {
           await start.mutateAsync({ id: created.id, action: "start" });

@@ -132,6 +132,12 @@ export const otaDeviceStatus = pgTable(
     // across a worker crash or a lost acknowledgement), and when the last one went out.
     dispatchCount: integer("dispatch_count").notNull().default(0),
     dispatchedAt: timestamp("dispatched_at", { withTimezone: true }),
+    // ── Added by durable ingestion (migration 0005) ──
+    // Before a silent device is timed out, its command is sent again (a probe: the device
+    // answers a repeated command with its latest report). probed_at is when the broker
+    // acknowledged the last probe; the device is timed out only if nothing came since.
+    probedAt: timestamp("probed_at", { withTimezone: true }),
+    probeCount: integer("probe_count").notNull().default(0),
   },
   (t) => [
     check(

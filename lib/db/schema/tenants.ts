@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, serial, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import { check, index, integer, pgTable, serial, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 import { tenantIsolation } from "./rls";
 
 export const tenants = pgTable(
@@ -28,6 +28,9 @@ export const users = pgTable(
     role: varchar("role", { length: 20 }).$type<Role>().notNull().default("viewer"),
     // scrypt: "scrypt$N$r$p$salt$hash" (see lib/auth/password.ts)
     passwordHash: text("password_hash").notNull(),
+    // Every token carries the version it was signed at; a change of role or password
+    // bumps it (trigger in migration 0005), so older tokens stop working at once.
+    tokenVersion: integer("token_version").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -15,3 +15,15 @@ export const workerHeartbeats = pgTable("worker_heartbeats", {
   brokerConnected: boolean("broker_connected").notNull(),
   stats: jsonb("stats").$type<Record<string, number>>().notNull().default({}),
 });
+
+/**
+ * Failed logins per key ("email:<address>" or "ip:<address>"), so that guessing slows
+ * down and then locks for a while, across every web process. Not tenant data: no RLS.
+ */
+export const loginFailures = pgTable("login_failures", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  firstFailureAt: timestamp("first_failure_at", { withTimezone: true }).notNull().defaultNow(),
+  lastFailureAt: timestamp("last_failure_at", { withTimezone: true }).notNull().defaultNow(),
+  lockedUntil: timestamp("locked_until", { withTimezone: true }),
+});

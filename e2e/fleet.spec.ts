@@ -350,6 +350,49 @@ test("the device page shows its details and OTA history; unknown ids are not fou
   await expect(page.getByRole("heading", { name: "Group not found" })).toBeVisible();
 });
 
+test("text a device sent is shown, not obeyed: bidi overrides and newlines appear as placeholders", async ({ page, db, tenant, signIn }) => {
+  const t = tenant.tenantId;
+  // As a device could report them: a right-to-left override that would reverse the rest
+  // of the row, and a newline that would start a line of its own.
+  const fw = "2.0\u202E1-cr\nbeta";
+  const error = "Überhitzung 🔥 \u202Edaolnwod\nOK: updated";
+  const fwShown = "2.0⟨U+202E⟩1-cr⟨U+000A⟩beta";
+  const errorShown = "Überhitzung 🔥 ⟨U+202E⟩daolnwod⟨U+000A⟩OK: updated";
+  await seedDevices(db, t, [{ id: "sensor-rtl", type: "sensor-v2", fw, seen: ago(2) }]);
+  await seedGroup(db, t, "rtl", "RTL sensors", ["sensor-rtl"]);
+  const v3 = await seedFirmware(db, t, "3.0.0");
+  const [c] = await db.db
+    .insert(otaCampaigns)
+    .values({ tenantId: t, name: "Hot summer", firmwareVersionId: v3.id, targetGroupId: "rtl", status: "ABORTED" as const, startedAt: ago(30), completedAt: ago(20) })
+    .returning();
+  await db.db.insert(otaDeviceStatus).values({ tenantId: t, campaignId: c!.id, deviceId: "sensor-rtl", status: "FAILED" as const, progressPct: 30, errorMessage: error, startedAt: ago(30), completedAt: ago(25) });
+  await signIn(page, "operator");
+
+  // The devices list: the version as placeholders, the exact value escaped in its title.
+  await page.goto("/app/devices");
+  const row = page.getByRole("table", { name: "Devices" }).getByRole("row").filter({ hasText: "sensor-rtl" });
+  await expect(row.getByRole("cell").nth(2)).toHaveText(fwShown);
+  await expect(row.getByTitle("2.0\\u{202E}1-cr\\nbeta")).toBeVisible();
+  expect(await row.innerText()).not.toMatch(/[\u202E\n]/);
+
+  // The device page: its facts and its OTA history.
+  await page.goto("/app/devices/sensor-rtl");
+  await expect(page.getByRole("definition").nth(1)).toHaveText(fwShown);
+  const history = page.getByRole("table", { name: "OTA history" }).getByRole("row").filter({ hasText: "Hot summer" });
+  await expect(history.getByText(errorShown)).toBeVisible();
+  expect(await history.innerText()).not.toContain("\u202E");
+
+  // The campaign's device table.
+  await page.goto(`/app/ota/campaigns/${c!.id}`);
+  const device = page.getByRole("table", { name: "Devices in this campaign" }).getByRole("row").filter({ hasText: "sensor-rtl" });
+  await expect(device.getByText(errorShown)).toBeVisible();
+  expect(await device.innerText()).not.toContain("\u202E");
+
+  // Stored as received: the API still answers the device's own text.
+  const api = await page.request.get("/customer/devices/sensor-rtl");
+  expect((await api.json()).fw_version).toBe(fw);
+});
+
 test("a viewer sees the fleet but no action it cannot take", async ({ page, db, tenant, signIn }) => {
   const t = tenant.tenantId;
   await seedDevices(db, t, [{ id: "sensor-001", type: "sensor-v2", fw: "1.0.0", seen: ago(1) }]);

@@ -7,8 +7,9 @@ export const dynamic = "force-dynamic";
 
 /**
  * Unauthenticated health: the database, the broker (as the live workers see it) and
- * each worker's last heartbeat. "down" (503) when the database is unreachable;
- * "degraded" (200) when no worker beat within three ticks or none reaches the broker,
+ * the last heartbeat of each live worker (one that beat within three of its ticks; a
+ * killed worker's row drops out after that). "down" (503) when the database is
+ * unreachable; "degraded" (200) when no worker is live or none reaches the broker,
  * because then nothing rolls out and no report is recorded.
  */
 export const GET = open(async () => {
@@ -22,9 +23,8 @@ export const GET = open(async () => {
       console.error(`health: reading worker heartbeats failed: ${err.message}`);
       return [];
     });
-  const live = workers.filter((w) => w.alive);
-  const broker = live.length === 0 ? { status: "unknown" as const } : live.some((w) => w.broker_connected) ? { status: "ok" as const } : { status: "down" as const };
-  const status = database.status !== "ok" ? "down" : live.length === 0 || broker.status !== "ok" ? "degraded" : "ok";
+  const broker = workers.length === 0 ? { status: "unknown" as const } : workers.some((w) => w.broker_connected) ? { status: "ok" as const } : { status: "down" as const };
+  const status = database.status !== "ok" ? "down" : workers.length === 0 || broker.status !== "ok" ? "degraded" : "ok";
   return Response.json(
     { status, database, broker, workers, tick_interval_ms: config().OTA_TICK_INTERVAL_MS },
     { status: status === "down" ? 503 : 200 },

@@ -6,6 +6,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, Td, Th } from "@/components/ui/table";
 import type { CampaignDevice } from "@/lib/api-client/types";
 import { PreciseTime } from "@/components/ui/time";
+import { DeviceText } from "@/components/ui/device-text";
 
 /** The campaign's devices on this page of the server's paging. */
 export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
@@ -43,7 +44,7 @@ export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
           </Td>
           <Td className="max-w-72 text-red-800">
             {d.error_message ? (
-              <span className={d.status === "SKIPPED" ? "text-slate-500" : undefined}>{d.error_message}</span>
+              <DeviceText value={d.error_message} className={d.status === "SKIPPED" ? "text-slate-500" : undefined} />
             ) : (
               <span className="text-slate-300">—</span>
             )}

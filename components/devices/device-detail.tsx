@@ -12,6 +12,7 @@ import { useDevice } from "@/lib/api-client/devices";
 import type { Device } from "@/lib/api-client/types";
 import { DeleteDeviceButton } from "./delete-device";
 import { OtaHistory } from "./ota-history";
+import { DeviceText } from "@/components/ui/device-text";
 
 /** /app/devices/[device_id]: what the device is, which groups it is in, and every update it took part in. */
 export function DeviceDetail({ deviceId }: { deviceId: string }) {
@@ -60,7 +61,7 @@ function DeviceFacts({ device: d }: { device: Device }) {
     <dl aria-label="Device details" className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-slate-200 bg-slate-200 shadow-sm lg:grid-cols-5">
       <Fact term="Type">{d.device_type ?? <span className="text-slate-400">—</span>}</Fact>
       <Fact term="Firmware version">
-        {d.fw_version ? <span className="font-mono">{d.fw_version}</span> : <span className="text-slate-400">unknown</span>}
+        {d.fw_version ? <DeviceText value={d.fw_version} className="font-mono" /> : <span className="text-slate-400">unknown</span>}
       </Fact>
       <Fact term="Last seen">
         <RelativeTime iso={d.last_seen_at} />

@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { DataTable, Td, Th } from "@/components/ui/table";
 import { RelativeTime } from "@/components/ui/time";
 import type { DeviceList } from "@/lib/api-client/types";
+import { DeviceText } from "@/components/ui/device-text";
 
 type Row = DeviceList["devices"][number];
 
@@ -37,7 +38,7 @@ export function DevicesTable({ devices, label, action }: { devices: Row[]; label
             </Link>
           </Td>
           <Td className="whitespace-nowrap">{d.device_type ?? <span className="text-slate-400">—</span>}</Td>
-          <Td className="whitespace-nowrap font-mono text-[13px]">{d.fw_version ?? <span className="font-sans text-slate-400">unknown</span>}</Td>
+          <Td className="whitespace-nowrap font-mono text-[13px]">{d.fw_version ? <DeviceText value={d.fw_version} /> : <span className="font-sans text-slate-400">unknown</span>}</Td>
           <Td className="whitespace-nowrap text-slate-600">
             <RelativeTime iso={d.last_seen_at} />
           </Td>

@@ -9,6 +9,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, Td, Th } from "@/components/ui/table";
 import { DateTime } from "@/components/ui/time";
 import { useDeviceHistory } from "@/lib/api-client/devices";
+import { DeviceText } from "@/components/ui/device-text";
 
 const LIMIT = 20;
 
@@ -55,9 +56,7 @@ export function OtaHistory({ deviceId }: { deviceId: string }) {
             </Td>
             <Td className="max-w-xs text-red-700">
               {h.error_message ? (
-                <span className="line-clamp-2" title={h.error_message}>
-                  {h.error_message}
-                </span>
+                <DeviceText value={h.error_message} className="line-clamp-2" />
               ) : (
                 <span className="text-slate-400">—</span>
               )}

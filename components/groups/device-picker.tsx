@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { FILTER_INPUT } from "@/components/ui/field";
 import { useDevices } from "@/lib/api-client/devices";
+import { DeviceText } from "@/components/ui/device-text";
 
 /** How many devices the picker offers; beyond that, ids are typed (or pasted). */
 const PICKABLE = 200;
@@ -57,7 +58,9 @@ export function DevicePicker({ groupId, picked, onChange }: { groupId: string; p
                   />
                   <span className="font-mono text-[13px]">{d.device_id}</span>
                   <span className="ml-auto text-xs text-slate-500">
-                    {[d.device_type, d.fw_version].filter(Boolean).join(" · ")}
+                    {d.device_type}
+                    {d.device_type && d.fw_version && " · "}
+                    {d.fw_version && <DeviceText value={d.fw_version} />}
                   </span>
                 </label>
               </li>

@@ -226,7 +226,7 @@ describe("resilience", () => {
 });
 
 describe("GET /health", () => {
-  it("lists each worker's heartbeat, and marks a worker that stopped beating as not alive", async () => {
+  it("lists each live worker's heartbeat, and not a worker that stopped beating", async () => {
     const worker = await workerFor(handle, ["health-none"]);
     try {
       const res = await call(health);
@@ -235,12 +235,12 @@ describe("GET /health", () => {
       expect(["ok", "degraded"]).toContain(res.body.status);
       const mine = res.body.workers.find((w: { worker_id: string }) => w.worker_id === worker.workerId);
       expect(mine).toMatchObject({ alive: true, broker_connected: true, tick_interval_ms: 250 });
-      // A worker that died without a word: its last beat is old, so it is not alive.
+      // A worker that died without a word: its last beat is older than three ticks, so it is not listed.
       await handle.sql`
         INSERT INTO worker_heartbeats (worker_id, hostname, pid, started_at, beat_at, tick_interval_ms, broker_connected)
         VALUES ('dead-worker', 'h', 1, now() - interval '1 hour', now() - interval '10 minutes', 10000, true)`;
       const again = await call(health);
-      expect(again.body.workers.find((w: { worker_id: string }) => w.worker_id === "dead-worker")).toMatchObject({ alive: false });
+      expect(again.body.workers.find((w: { worker_id: string }) => w.worker_id === "dead-worker")).toBeUndefined();
     } finally {
       await worker.stop();
       await handle.sql`DELETE FROM worker_heartbeats WHERE worker_id = 'dead-worker'`;

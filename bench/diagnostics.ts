@@ -161,7 +161,7 @@ export async function explainBeforeFlood(handle: DbHandle, databaseUrl: string, 
       WHERE tenant_id = ${fleet.tenantId} AND campaign_id = ${campaignId} AND device_id = ANY(${ids})`,
     "campaign_apply",
   );
-  const sweep = await captureStatements(databaseUrl, (dbg) => expireSilentDevices(dbg, { tenants: [fleet.tenantId] }));
+  const sweep = await captureStatements(databaseUrl, (dbg) => expireSilentDevices(dbg, { tenants: [fleet.tenantId], graceMs: 60_000 }));
   const tick = await explainRolledBack(
     handle.sql,
     sweep.filter((c) => /\bUPDATE\b/.test(c.text)).map((c) => ({ name: "tick_timeout_sweep", ...c })),

@@ -38,6 +38,7 @@ export const Config = z
       .optional(),
     MQTT_SHARED_SUBSCRIPTION: flag.default(false),
     OTA_INGEST_SESSION: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'").optional(),
+    OTA_PROBE_GRACE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     SIMULATE_DEVICES: flag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATA_DIR: z.string().min(1).default(".data"),

@@ -1,7 +1,8 @@
 /**
  * The worker process: rollout ticks, status ingestion and a heartbeat (lib/rollout/).
  * Run as many as you like against one database and broker. SIGTERM / SIGINT stop it
- * cleanly: buffered reports are written and its heartbeat row is removed.
+ * cleanly: buffered reports are written and acknowledged, nothing unwritten is
+ * acknowledged (the broker keeps it for the next run), and its heartbeat row is removed.
  */
 import { config, ConfigError, publicUrl, requireAuthSecret, requireDatabaseUrl } from "@/lib/config";
 import { createDb } from "@/lib/db/client";
@@ -24,6 +25,10 @@ async function main() {
     sharedSubscription: cfg.MQTT_SHARED_SUBSCRIPTION,
     tenants: cfg.OTA_WORKER_TENANTS,
     ingestSession: cfg.OTA_INGEST_SESSION,
+    probeGraceMs: cfg.OTA_PROBE_GRACE_MS,
+    // Another worker took our session name (possible only after a database restart):
+    // exit, so that the supervisor starts this one again under a free name.
+    onSessionLost: () => void stop("session lost", 1),
     log,
   });
   log(
@@ -33,14 +38,14 @@ async function main() {
   );
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
     await worker.stop();
     await handle.close();
     log("stopped");
-    process.exit(0);
+    process.exit(code);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

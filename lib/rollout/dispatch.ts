@@ -26,7 +26,7 @@ const CHUNK = 1000;
 /** Publishes outstanding at once on the command connection. */
 const WINDOW = 500;
 
-interface CampaignForDispatch {
+export interface CampaignForDispatch {
   id: number;
   tenant_id: string;
   rollout_rate: number;
@@ -183,7 +183,10 @@ async function dispatchChunk(
 }
 
 /** The command for this campaign, with a download URL minted now and valid beyond the device timeout. */
-function commandFor(c: CampaignForDispatch, deps: DispatchDeps): string {
+export function commandFor(
+  c: Pick<CampaignForDispatch, "id" | "firmware_id" | "version" | "checksum_sha256" | "file_url" | "file_size_bytes" | "storage_key" | "device_timeout_seconds">,
+  deps: Pick<DispatchDeps, "publicUrl" | "authSecret">,
+): string {
   let url = c.file_url;
   if (c.storage_key) {
     // Valid for the device timeout plus an hour: a device that is still within its

@@ -1,4 +1,6 @@
 import type { BatchOutcome } from "./ingest";
+import { escapeForLog } from "@/lib/text/escape";
+import { DropLog } from "./drop-log";
 import { parseStatusMessage, type StatusReport } from "./protocol";
 
 export interface IntakeStats {
@@ -31,11 +33,27 @@ export interface IntakeOptions {
   concurrency?: number;
 }
 
+/** What the intake needs of a message: let the next one in, and acknowledge this one. */
+export interface Delivery {
+  /** Lets the connection read the next message (held while the buffer is full). */
+  next: () => void;
+  /** Tells the broker it may forget this message: called only after its batch commits. */
+  ack: () => void;
+}
+
 /**
  * Between the broker and the database: reports are parsed as they arrive, buffered,
- * and written in batches, two at a time. Memory is bounded: when the database
- * falls behind and the buffer reaches `highWater`, `offer`'s `done` is held back,
- * which (through mqtt.js's handleMessage) stops the client from reading the socket,
+ * and written in batches, two at a time.
+ *
+ * Nothing is acknowledged before it is durable: a report's PUBACK goes out only after
+ * the transaction that applied its batch has committed (lib/mqtt/deferred-acks.ts holds
+ * it until then), so a worker that dies at any instant leaves every unwritten report
+ * unacknowledged, and the broker delivers it again to the persistent session
+ * (docs/decisions/0004-acknowledge-after-commit.md). A message that is not a report
+ * (bad topic or payload) is acknowledged at once: there is nothing to keep.
+ *
+ * Memory is bounded: when the database falls behind and the buffer reaches
+ * `highWater`, `next` is held back, which stops the client from reading the socket,
  * so TCP pushes back on the broker instead of this process growing.
  */
 export class StatusIntake {
@@ -54,11 +72,13 @@ export class StatusIntake {
     max_buffered: 0,
   };
   private buffer: StatusReport[] = [];
+  private acks: (() => void)[] = [];
   private held: (() => void)[] = [];
   private inflight = 0;
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private accepting = true;
   private readonly maxBatch: number;
   private readonly highWater: number;
   private readonly lingerMs: number;
@@ -72,25 +92,29 @@ export class StatusIntake {
     this.concurrency = opts.concurrency ?? 2;
   }
 
-  /** One message off the status topic. `done` is called when the intake can take another. */
-  offer(topic: string, payload: Buffer, done: () => void): void {
+  /** One message off the status topic. */
+  offer(topic: string, payload: Buffer, delivery: Delivery): void {
+    // Stopping: neither written nor acknowledged, so the broker keeps it for the next run.
+    if (!this.accepting) return;
     this.stats.received++;
     const parsed = parseStatusMessage(topic, payload);
     if (!parsed.ok) {
       if (parsed.reason === "bad topic") this.stats.dropped_bad_topic++;
       else this.stats.dropped_bad_payload++;
-      this.drops.note(parsed.reason, `${topic} ${payload.subarray(0, 120).toString("utf8")}`, this.opts.log);
-      done();
+      this.drops.noteMessage(parsed.reason, topic, payload, this.opts.log);
+      delivery.ack();
+      delivery.next();
       return;
     }
     this.buffer.push(parsed.report);
+    this.acks.push(delivery.ack);
     this.stats.buffered = this.buffer.length;
     if (this.buffer.length > this.stats.max_buffered) this.stats.max_buffered = this.buffer.length;
     if (this.buffer.length >= this.highWater) {
       this.stats.paused++;
-      this.held.push(done);
+      this.held.push(delivery.next);
     } else {
-      done();
+      delivery.next();
     }
     this.schedule();
   }
@@ -107,12 +131,14 @@ export class StatusIntake {
   }
 
   /**
-   * Writes one batch. Up to `concurrency` batches are in flight at once, so that the
-   * database works on one while the next is parsed and sent. Their order does not
-   * matter: a device row only moves forward, whichever report lands first.
+   * Writes one batch, then acknowledges its messages. Up to `concurrency` batches are
+   * in flight at once, so that the database works on one while the next is parsed and
+   * sent. Their order does not matter: a device row only moves forward, whichever
+   * report lands first.
    */
   private launch() {
     const batch = this.buffer.splice(0, this.maxBatch);
+    const acks = this.acks.splice(0, batch.length);
     this.stats.buffered = this.buffer.length;
     this.inflight++;
     const run = (async () => {
@@ -120,6 +146,7 @@ export class StatusIntake {
       for (;;) {
         try {
           const out = await this.opts.apply(batch);
+          for (const ack of acks) ack();
           this.stats.batches++;
           this.stats.applied += out.applied;
           this.stats.stale += out.stale;
@@ -130,10 +157,12 @@ export class StatusIntake {
           }
           return;
         } catch (err) {
-          // The database is down or the batch hit a deadlock: try the same batch again.
-          // Intake stays paused meanwhile if the buffer is full, so nothing grows.
+          // The database is down or the batch hit a deadlock: try the same batch again,
+          // its messages still unacknowledged. Intake stays paused meanwhile if the
+          // buffer is full, so nothing grows.
           this.stats.batch_errors++;
-          this.opts.log(`ingest: batch of ${batch.length} failed, retrying in ${backoff} ms: ${(err as Error).message}`);
+          // The error may quote a device's text: escaped, like every drop.
+          this.opts.log(`ingest: batch of ${batch.length} failed, retrying in ${backoff} ms: ${escapeForLog((err as Error).message, 500)}`);
           if (this.closed) return;
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(backoff * 2, 5000);
@@ -152,7 +181,7 @@ export class StatusIntake {
   private release() {
     const held = this.held;
     this.held = [];
-    for (const done of held) done();
+    for (const next of held) next();
   }
 
   /** Writes what is buffered (for a clean stop and for tests). */
@@ -167,29 +196,23 @@ export class StatusIntake {
     }
   }
 
+  /** Takes no more messages (later ones stay unacknowledged at the broker), and writes what it holds. */
   async close(): Promise<void> {
+    this.accepting = false;
     await this.drain();
     this.closed = true;
   }
-}
 
-/**
- * A device fleet can send garbage at a high rate: log the first few drops of each
- * kind per minute, and how many were not logged. Every drop is counted in the stats.
- */
-class DropLog {
-  private window = 0;
-  private counts = new Map<string, number>();
-
-  note(reason: string, detail: string, log: (line: string) => void) {
-    const w = Math.floor(Date.now() / 60_000);
-    if (w !== this.window) {
-      for (const [r, n] of this.counts) if (n > 5) log(`ingest: dropped ${n - 5} more (${r}) in the last minute`);
-      this.window = w;
-      this.counts.clear();
-    }
-    const n = (this.counts.get(reason) ?? 0) + 1;
-    this.counts.set(reason, n);
-    if (n <= 5) log(`ingest: dropped (${reason}): ${detail}`);
+  /**
+   * Gives up on what is not yet written (a stop that could not wait for the database):
+   * nothing more is retried or acknowledged, so the broker delivers it again.
+   */
+  abandon(): void {
+    this.accepting = false;
+    this.closed = true;
+    this.buffer = [];
+    this.acks = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 }

@@ -130,15 +130,22 @@ export async function settleCampaigns(
 
 /**
  * Devices DOWNLOADING or INSTALLING that have reported nothing for their campaign's
- * device_timeout_seconds become FAILED, in every campaign status, so that silent
- * devices count against the threshold and every campaign ends. SKIP LOCKED: a row
- * some statement holds right now is being reported on, so it is not silent.
+ * device_timeout_seconds become FAILED, so that silent devices count against the
+ * threshold and every campaign ends. In a RUNNING or PAUSED campaign a device is first
+ * asked (`probeSilentDevices` re-sends its command) and is timed out only when nothing
+ * came in the `graceMs` after the broker acknowledged that probe; in an ABORTED campaign,
+ * where no command goes out any more, it is timed out at once. SKIP LOCKED: a row some
+ * statement holds right now is being reported on (or probed), so it is not silent.
  */
-export async function expireSilentDevices(sql: postgres.Sql, opts: { tenants?: string[] }): Promise<number> {
+export async function expireSilentDevices(sql: postgres.Sql, opts: { tenants?: string[]; graceMs: number }): Promise<number> {
   const rows = await sql`
     UPDATE ota_device_status s SET
       status = 'FAILED',
-      error_message = format('Timed out: no report for %s s', c.device_timeout_seconds),
+      error_message = CASE
+        WHEN s.probed_at IS NULL THEN format('Timed out: no report for %s s', c.device_timeout_seconds)
+        ELSE format('Timed out: no report for %s s, nor within %s s of the command being sent again',
+                    c.device_timeout_seconds, round(${opts.graceMs} / 1000.0, 1))
+      END,
       completed_at = now()
     FROM ota_campaigns c
     WHERE s.id IN (
@@ -146,6 +153,10 @@ export async function expireSilentDevices(sql: postgres.Sql, opts: { tenants?: s
         JOIN ota_campaigns c2 ON c2.tenant_id = s2.tenant_id AND c2.id = s2.campaign_id
         WHERE s2.status IN ('DOWNLOADING', 'INSTALLING')
           AND s2.last_report_at < now() - c2.device_timeout_seconds * interval '1 second'
+          AND (
+            c2.status NOT IN ('RUNNING', 'PAUSED')
+            OR (s2.probed_at >= s2.last_report_at AND s2.probed_at < now() - ${opts.graceMs} * interval '1 millisecond')
+          )
           ${opts.tenants ? sql`AND s2.tenant_id = ANY(${opts.tenants})` : sql``}
         ORDER BY s2.id
         LIMIT 10000

@@ -76,7 +76,14 @@ export function parseStatusTopic(topic: string): { tenantId: string; deviceId: s
 
 const STATUSES = new Set<string>(REPORT_STATUSES);
 const clip = (v: unknown, max: number): string | null | undefined =>
-  v === undefined || v === null ? null : typeof v === "string" ? v.replace(/\0/g, "").slice(0, max) || null : undefined;
+  v === undefined || v === null ? null : typeof v === "string" ? cut(v.replace(/\0/g, ""), max) || null : undefined;
+
+/** The first `max` UTF-16 units, without splitting a surrogate pair (an emoji) in two. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const code = s.charCodeAt(max - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
 
 /**
  * The report payload, validated by hand: this runs for every message of a fleet (tens

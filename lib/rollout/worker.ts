@@ -3,11 +3,14 @@ import os from "node:os";
 import type { MqttClient } from "mqtt";
 import type { DbHandle } from "@/lib/db/client";
 import { connectMqtt } from "@/lib/mqtt/client";
+import { deferAcks } from "@/lib/mqtt/deferred-acks";
 import { dispatchTick } from "./dispatch";
 import { beat, retire } from "./heartbeat";
 import { applyReports } from "./ingest";
+import { leaseIngestSession } from "./ingest-session";
 import { StatusIntake, type IntakeStats } from "./intake";
 import { expireSilentDevices, settleCampaigns } from "./lifecycle";
+import { probeSilentDevices } from "./probe";
 import { sharedStatusFilter, statusFilter } from "./protocol";
 
 export interface WorkerOptions {
@@ -24,12 +27,17 @@ export interface WorkerOptions {
   tenants?: string[];
   log?: (line: string) => void;
   /**
-   * A stable name for this worker's status subscription. With one, the subscription is a
-   * persistent session: reports that devices send while this worker is down wait at the
-   * broker and are applied when it is back. Give each replica its own (and never two
-   * running workers the same: the broker would disconnect one of them).
+   * The name of this worker's persistent report session (OTA_INGEST_SESSION). Without
+   * one the worker takes the lowest free slot name under a PostgreSQL advisory lock
+   * (lib/rollout/ingest-session.ts), so that a restarted worker finds its queue again.
    */
   ingestSession?: string;
+  /** How long after re-sending a silent device's command it is timed out if still silent. */
+  probeGraceMs?: number;
+  /** Called when another worker took this worker's session name (after a database restart). */
+  onSessionLost?: () => void;
+  /** How long a stop waits for the database to take the buffered reports (default 10 s). */
+  stopTimeoutMs?: number;
   /** Ingestion batch size and buffer bound (the defaults suit production; tests shrink them). */
   intake?: { maxBatch?: number; highWater?: number };
 }
@@ -39,6 +47,9 @@ export type WorkerStats = IntakeStats & {
   dispatched: number;
   publish_failures: number;
   timeouts: number;
+  probed: number;
+  probe_failures: number;
+  acks_held: number;
   aborted: number;
   promoted: number;
   completed: number;
@@ -69,39 +80,53 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const workerId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const identity = { workerId, startedAt: new Date(), tickIntervalMs: opts.tickIntervalMs };
   const { db, sql } = opts.db;
-  const totals = { dispatched: 0, publish_failures: 0, timeouts: 0, aborted: 0, promoted: 0, completed: 0, tick_errors: 0 };
+  const totals = { dispatched: 0, publish_failures: 0, timeouts: 0, probed: 0, probe_failures: 0, aborted: 0, promoted: 0, completed: 0, tick_errors: 0 };
+  const probeGraceMs = opts.probeGraceMs ?? 60_000;
 
   const intake = new StatusIntake({ apply: (reports) => applyReports(sql, reports), log, ...opts.intake });
-  const commands = await connectMqtt({ ...opts.mqtt, clientIdPrefix: "flotilla-dispatch" });
+  const filters = (opts.tenants ?? [undefined]).map((t) => (opts.sharedSubscription ? sharedStatusFilter(t) : statusFilter(t)));
+  const session = await leaseIngestSession(sql, { explicit: opts.ingestSession, filters });
+  let commands: MqttClient;
   let status: MqttClient;
+  let gate: { held: () => number } = { held: () => 0 };
   try {
-    status = await connectMqtt({
-      ...opts.mqtt,
-      clientIdPrefix: "flotilla-ingest",
-      persistentId: opts.ingestSession ? `flotilla-ingest-${opts.ingestSession}` : undefined,
-      setup: (client) => {
-        client.handleMessage = (packet, done) => {
-          intake.offer(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), () => done());
-        };
-      },
-    });
+    // Commands on MQTT 3.1.1: no receive maximum to negotiate for what we publish.
+    commands = await connectMqtt({ ...opts.mqtt, clientIdPrefix: "flotilla-dispatch", protocol: 4 });
+    try {
+      status = await connectMqtt({
+        ...opts.mqtt,
+        clientIdPrefix: "flotilla-ingest",
+        persistentId: session.clientId,
+        setup: (client) => {
+          // A report's PUBACK waits for the commit of the batch that wrote it.
+          gate = deferAcks(client, ({ packet, next, ack }) => {
+            intake.offer(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), { next, ack });
+          });
+        },
+      });
+    } catch (err) {
+      await commands.endAsync(true);
+      throw err;
+    }
   } catch (err) {
-    await commands.endAsync(true);
+    await session.release();
     throw err;
   }
-  const filters = (opts.tenants ?? [undefined]).map((t) => (opts.sharedSubscription ? sharedStatusFilter(t) : statusFilter(t)));
+  // mqtt.js subscribes again after a reconnect that finds no session (a broker restarted
+  // without persistence), so the subscription survives that too.
   await status.subscribeAsync(filters, { qos: 1 });
+  log(`ingest: persistent session ${session.clientId} (MQTT ${status.options.protocolVersion === 5 ? "5" : "3.1.1"})`);
 
   let ticking: Promise<void> | null = null;
   const tickOnce = async () => {
     const scope = { tenants: opts.tenants, log };
     try {
-      totals.timeouts += await expireSilentDevices(sql, scope);
+      totals.timeouts += await expireSilentDevices(sql, { ...scope, graceMs: probeGraceMs });
       const settled = await settleCampaigns(db, sql, scope);
       totals.aborted += settled.aborted;
       totals.promoted += settled.promoted;
       totals.completed += settled.completed;
-      const d = await dispatchTick({
+      const deps = {
         sql,
         mqtt: commands,
         tickIntervalMs: opts.tickIntervalMs,
@@ -110,7 +135,11 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         authSecret: opts.authSecret,
         tenants: opts.tenants,
         log,
-      });
+      };
+      const p = await probeSilentDevices(deps);
+      totals.probed += p.probed;
+      totals.probe_failures += p.probe_failures;
+      const d = await dispatchTick(deps);
       totals.dispatched += d.dispatched;
       totals.publish_failures += d.publish_failures;
     } catch (err) {
@@ -140,9 +169,20 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   };
   schedule();
 
-  const stats = (): WorkerStats => ({ ...totals, ...intake.stats, broker_connected: Number(commands.connected && status.connected) });
+  const stats = (): WorkerStats => ({
+    ...totals,
+    ...intake.stats,
+    acks_held: gate.held(),
+    broker_connected: Number(commands.connected && status.connected),
+  });
+  let sessionLost = false;
   const heartbeat = async () => {
     try {
+      if (!sessionLost && !(await session.check())) {
+        sessionLost = true;
+        log(`ingest: another worker now holds session ${session.clientId}; this worker must restart`);
+        opts.onSessionLost?.();
+      }
       await beat(sql, identity, commands.connected && status.connected, { ...stats() });
     } catch (err) {
       log(`heartbeat failed: ${(err as Error).message}`);
@@ -160,13 +200,34 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       stopped = true;
       clearTimeout(timer);
       clearInterval(beatTimer);
-      // end() without a clean session keeps it at the broker, so reports keep queueing.
-      await status.endAsync().catch(() => {});
-      // Buffered reports are written before the process goes (bounded, so a dead
-      // database cannot hold the stop forever).
-      await Promise.race([intake.close(), new Promise((r) => setTimeout(r, 5000))]);
+      // With a shared subscription and other workers alive, leave the group first, so that
+      // the broker stops handing this session a share of the reports while it is away.
+      // A lone worker keeps its subscription: reports wait for it at the broker.
+      if (opts.sharedSubscription && status.connected) {
+        const [alive] = await sql<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM worker_heartbeats
+          WHERE worker_id <> ${workerId} AND beat_at > now() - 3 * tick_interval_ms * interval '1 millisecond'`.catch(() => [{ n: 0 }]);
+        if ((alive?.n ?? 0) > 0) {
+          await status.unsubscribeAsync(filters).catch(() => {});
+          await new Promise((r) => setTimeout(r, 200)); // the last messages already on their way
+        }
+      }
+      // Writes what it holds and acknowledges it batch by batch; takes nothing new. What the
+      // database cannot take in time stays unacknowledged, for the next run.
+      const closed = await Promise.race([
+        intake.close().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), opts.stopTimeoutMs ?? 10_000)),
+      ]);
+      if (!closed) {
+        intake.abandon();
+        log("stop: the database did not take the buffered reports in time; the broker keeps them unacknowledged");
+      }
       while (ticking) await ticking;
+      // end() without a clean session keeps it at the broker, so reports keep queueing;
+      // the PUBACKs written above go out before its DISCONNECT.
+      await status.endAsync().catch(() => {});
       await commands.endAsync().catch(() => {});
+      await session.release();
       await retire(sql, workerId).catch(() => {});
     },
   };

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, expect, it } from "vitest";
 import { testDb } from "../support/db";
+import { startWorkerProcess } from "../support/worker-process";
 import { campaignFor, campaignState, deviceRows, devicesOnBroker, expectExactCounters, fleetOf, until, FW_VERSION } from "../support/rollout";
 
 /**
@@ -12,33 +12,12 @@ import { campaignFor, campaignState, deviceRows, devicesOnBroker, expectExactCou
 const handle = testDb();
 afterAll(() => handle.close());
 
-function startWorkerProcess(tenantId: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
-    env: {
-      ...process.env,
-      OTA_TICK_INTERVAL_MS: "200",
-      OTA_WORKER_TENANTS: tenantId,
-      // The same session name across the restart: reports sent while it is down wait at the broker.
-      OTA_INGEST_SESSION: `test-${tenantId}`,
-      PUBLIC_URL: "http://127.0.0.1:9",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const startWorker = (tenantId: string) =>
+  startWorkerProcess({
+    OTA_WORKER_TENANTS: tenantId,
+    // An explicit session name across the restart (the default, a leased slot, is tested in durable-ingest.test.ts).
+    OTA_INGEST_SESSION: `test-${tenantId}`,
   });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 20_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("ready: worker")) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`worker exited with ${code}:\n${out}`)));
-  });
-}
 
 it("finishes a campaign across a worker killed mid-dispatch and restarted", async () => {
   const f = await fleetOf(handle, "kill", 40);
@@ -56,7 +35,7 @@ it("finishes a campaign across a worker killed mid-dispatch and restarted", asyn
     latest.set(c.deviceId, done);
     setTimeout(() => void fleet.report(c.deviceId, done), 30);
   });
-  let worker = await startWorkerProcess(f.tenantId);
+  let worker = await startWorker(f.tenantId);
   try {
     const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 4, device_timeout_seconds: 60 });
     await until(async () => fleet.commands.length >= 12, "a third of the fleet commanded");
@@ -64,7 +43,7 @@ it("finishes a campaign across a worker killed mid-dispatch and restarted", asyn
     await new Promise((r) => worker.once("exit", r));
     const beforeRestart = fleet.commands.length;
     expect((await campaignState(handle, id)).status).toBe("RUNNING");
-    worker = await startWorkerProcess(f.tenantId);
+    worker = await startWorker(f.tenantId);
     await until(async () => (await campaignState(handle, id)).status === "COMPLETED", "COMPLETED", 30_000).catch(async (e) => {
       console.log("STATE", JSON.stringify(await campaignState(handle, id)), JSON.stringify((await deviceRows(handle, id)).filter((r) => r.status !== "SUCCESS")), JSON.stringify([...fleet.perDevice().entries()]));
       throw e;

@@ -6,6 +6,8 @@ export const dynamic = "force-dynamic";
 const ERRORS: Record<string, string> = {
   invalid: "Wrong email or password.",
   input: "Enter an email address and a password.",
+  // Same words whether or not the account exists (lib/auth/throttle.ts).
+  throttled: "Too many failed sign-in attempts. Wait a little, then try again (at most 15 minutes).",
 };
 
 /** A plain form posting to /auth/login: signing in works even before any JavaScript loads. */

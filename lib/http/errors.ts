@@ -7,16 +7,20 @@ export interface FieldIssue {
   type: string;
 }
 
-export type ErrorCode =
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "invalid_transition"
-  | "bad_request"
-  | "validation_error"
-  | "payload_too_large"
-  | "internal";
+/** Our stable error codes, beside the seed's `detail` (the OpenAPI document lists these). */
+export const ERROR_CODES = [
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "invalid_transition",
+  "bad_request",
+  "validation_error",
+  "payload_too_large",
+  "too_many_requests",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Domain code throws these; lib/http/respond.ts maps them to HTTP in one place. */
 export class AppError extends Error {
@@ -61,6 +65,15 @@ export class BadRequest extends AppError {
 export class PayloadTooLarge extends AppError {
   constructor(limit: number) {
     super(413, "payload_too_large", `Request body is larger than ${limit} bytes`);
+  }
+}
+/** Refused for now (e.g. a throttled login); the mapper sends `Retry-After: retryAfterSeconds`. */
+export class TooManyRequests extends AppError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    detail = "Too many attempts; try again later",
+  ) {
+    super(429, "too_many_requests", detail);
   }
 }
 export class ValidationFailed extends AppError {

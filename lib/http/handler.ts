@@ -35,10 +35,11 @@ type NextCtx = { params: Promise<Record<string, string | string[] | undefined>> 
 export function authed(opts: RouteOptions, fn: (ctx: RouteContext) => Promise<unknown>) {
   return async (req: Request, nextCtx: NextCtx): Promise<Response> => {
     try {
-      const principal = await principalFromRequest(req);
+      const { db } = webDb();
+      // Checks the token's user against the database too: deleted, demoted or re-passworded → 401.
+      const principal = await principalFromRequest(db, req);
       if (!principal) throw new Unauthorized();
       if (opts.role && RANK[principal.role] < RANK[opts.role]) throw new Forbidden();
-      const { db } = webDb();
       const result = await fn({
         req,
         params: (await nextCtx?.params) ?? {},

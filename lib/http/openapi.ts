@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Credentials } from "@/lib/auth/login";
+import { ERROR_CODES } from "@/lib/http/errors";
 import {
   CampaignCreate,
   CampaignDevicesQuery,
@@ -40,7 +41,7 @@ interface RouteSpec {
  * listed here, or the other way round.
  */
 export const ROUTES: RouteSpec[] = [
-  { method: "post", path: "/auth/token", summary: "Exchange email and password for a bearer token", auth: "none", body: Credentials, ok: 200, errors: [400, 401, 413, 422] },
+  { method: "post", path: "/auth/token", summary: "Exchange email and password for a bearer token", auth: "none", body: Credentials, ok: 200, errors: [400, 401, 413, 422, 429] },
   { method: "get", path: "/health", summary: "Liveness of the web server and its database", auth: "none", ok: 200, errors: [503] },
   { method: "get", path: "/firmware/{id}/download", summary: "Download stored firmware (signed URL; Range supported)", auth: "signed-url", path_params: IdPath, ok: 200, errors: [403, 404, 416, 422] },
   { method: "head", path: "/firmware/{id}/download", summary: "Size and ETag of stored firmware (signed URL)", auth: "signed-url", path_params: IdPath, ok: 200, errors: [403, 404, 422] },
@@ -82,7 +83,7 @@ const ERROR = {
         { type: "array", items: { type: "object", properties: { loc: { type: "array" }, msg: { type: "string" }, type: { type: "string" } } } },
       ],
     },
-    code: { type: "string", enum: ["unauthorized", "forbidden", "not_found", "conflict", "invalid_transition", "bad_request", "validation_error", "payload_too_large", "internal"] },
+    code: { type: "string", enum: [...ERROR_CODES] },
   },
 };
 
@@ -114,6 +115,16 @@ function requestBody(spec: RouteSpec) {
   return { required: true, content };
 }
 
+const RETRY_AFTER = { description: "Seconds until the lock ends", schema: { type: "integer", minimum: 1 } };
+
+function errorResponse(status: number) {
+  return {
+    description: status === 429 ? "Too many failed logins for this account or address: locked for a while" : "Error",
+    ...(status === 429 ? { headers: { "Retry-After": RETRY_AFTER } } : {}),
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  };
+}
+
 /** The OpenAPI 3.1 document served at /openapi.json. */
 export function openApiDocument() {
   const paths: Record<string, Record<string, object>> = {};
@@ -127,7 +138,7 @@ export function openApiDocument() {
       ...(requestBody(spec) ? { requestBody: requestBody(spec) } : {}),
       responses: {
         [spec.ok]: { description: spec.ok === 204 ? "No content" : "Success" },
-        ...Object.fromEntries(spec.errors.map((s) => [s, { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }])),
+        ...Object.fromEntries(spec.errors.map((s) => [s, errorResponse(s)])),
       },
     };
   }

@@ -11,9 +11,7 @@ export async function parseJsonBody<S extends z.ZodType>(
   schema: S,
   maxBytes = config().MAX_BODY_BYTES,
 ): Promise<z.infer<S>> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new PayloadTooLarge(maxBytes);
-  const text = await readLimited(req, maxBytes);
+  const text = (await readLimited(req, maxBytes)).toString("utf8");
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -21,6 +19,21 @@ export async function parseJsonBody<S extends z.ZodType>(
     throw new BadRequest("Request body is not valid JSON");
   }
   return validated("body", data, schema);
+}
+
+/**
+ * A form body (urlencoded or multipart), read under the same cap as JSON: `req.formData()`
+ * would buffer a body of any size before a single field could be checked.
+ */
+export async function parseFormBody(req: Request, maxBytes = config().MAX_BODY_BYTES): Promise<FormData> {
+  const bytes = await readLimited(req, maxBytes);
+  const type = req.headers.get("content-type") ?? "";
+  try {
+    // Already bounded, so the platform's parser may now hold it all.
+    return await new Response(new Uint8Array(bytes), { headers: { "content-type": type } }).formData();
+  } catch {
+    throw new BadRequest("Request body is not a form");
+  }
 }
 
 /** Query parameters parsed by `schema` (422 with `loc: ["query", name]` on a bad one). */
@@ -57,8 +70,18 @@ function findNul(value: unknown, path: (string | number)[], depth = 0): (string 
   return null;
 }
 
-async function readLimited(req: Request, maxBytes: number): Promise<string> {
-  if (!req.body) return "";
+/**
+ * The whole body, holding at most `maxBytes` of it: refused (413) at once when its declared
+ * Content-Length is larger, and as soon as the bytes read pass the limit otherwise (a
+ * chunked body, or a Content-Length that lies). The rest of a refused body is never read.
+ */
+export async function readLimited(req: Request, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await req.body?.cancel().catch(() => {});
+    throw new PayloadTooLarge(maxBytes);
+  }
+  if (!req.body) return Buffer.alloc(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -69,10 +92,10 @@ async function readLimited(req: Request, maxBytes: number): Promise<string> {
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await reader.cancel().catch(() => {});
       throw new PayloadTooLarge(maxBytes);
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }

@@ -1,4 +1,4 @@
-import { AppError, Conflict, type ErrorCode } from "./errors";
+import { AppError, Conflict, TooManyRequests, type ErrorCode } from "./errors";
 
 /** PostgreSQL's error, whether thrown bare (postgres.js) or wrapped by drizzle ("Failed query: …"). */
 function pgCode(err: unknown): string | undefined {
@@ -17,11 +17,16 @@ export function errorResponse(err: unknown): Response {
   if (!mapped && code === "23505") mapped = new Conflict("Resource already exists");
   // A reference to a row that is gone (e.g. a still-valid token of a deleted tenant).
   if (!mapped && code === "23503") mapped = new Conflict("A referenced resource does not exist");
+  if (mapped instanceof TooManyRequests) {
+    // RFC 9110 §10.2.3: delay-seconds, a whole number; never 0, or a client would retry at once.
+    const retry = Math.max(1, Math.ceil(mapped.retryAfterSeconds));
+    return json(mapped.status, mapped.code, mapped.detail, { "Retry-After": String(retry) });
+  }
   if (mapped) return json(mapped.status, mapped.code, mapped.detail);
   console.error("[web] unhandled error:", err);
   return json(500, "internal", "Internal server error");
 }
 
-function json(status: number, code: ErrorCode, detail: unknown): Response {
-  return Response.json({ detail, code }, { status });
+function json(status: number, code: ErrorCode, detail: unknown, headers?: Record<string, string>): Response {
+  return Response.json({ detail, code }, { status, headers });
 }

@@ -19,8 +19,12 @@
  *     pause and abort are sent to is COMPLETED (→ 400), and body templates name an
  *     existing device, group or firmware version (→ 409) or an unknown device (→ 404);
  *   - GET and HEAD may also answer 2xx (a fuzzed query or id can be valid: limit=0x10, id " 1");
- *   - /auth/login and /auth/logout are browser form targets and answer 303 by design,
- *     /health answers 200, and the /customer/[...rest] catch-all always 404;
+ *   - /auth/login and /auth/logout are browser form targets and answer 303 by design (or
+ *     413 for a login form over LOGIN_MAX_BODY_BYTES, declared or streamed), /health
+ *     answers 200, and the /customer/[...rest] catch-all always 404;
+ *   - /auth/* requests come from an address of this run's own (X-Forwarded-For), so that
+ *     the failed logins sent here cannot lock the shared "unknown" address other test
+ *     files' logins come from (lib/auth/throttle.ts); a throttled login answers 429;
  *   - fixed cases pin exact statuses: 401 for junk credentials, 413 past MAX_BODY_BYTES,
  *     404 for the other tenant's ids, 409/400/404 from the guards, per-case multipart ones;
  *   - every 4xx carries a JSON body with a string `code` and a `detail`, except a 416 from
@@ -62,7 +66,7 @@ import * as catchAll from "@/app/customer/[...rest]/route";
 import * as download from "@/app/firmware/[id]/download/route";
 import * as health from "@/app/health/route";
 import * as openapi from "@/app/openapi.json/route";
-import { Credentials } from "@/lib/auth/login";
+import { Credentials, LOGIN_MAX_BODY_BYTES } from "@/lib/auth/login";
 import { SESSION_COOKIE } from "@/lib/auth/token";
 import { config, firmwareDir, requireAuthSecret } from "@/lib/config";
 import {
@@ -89,6 +93,8 @@ process.env.FIRMWARE_DIR = ownFirmwareDir;
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_f107) >>> 0;
 /** Random requests per route handler (on top of the fixed cases). */
 const PER_ROUTE = Number(process.env.FUZZ_PER_ROUTE ?? 36);
+/** The client address of this run's login attempts (from TEST-NET-2, RFC 5737). */
+const FUZZ_ADDRESS = `198.51.100.${1 + (process.pid % 254)}`;
 /** A request without an answer by then counts as hung (every answer here takes milliseconds). */
 const REQUEST_TIMEOUT_MS = 5_000;
 
@@ -467,6 +473,7 @@ interface Outcome {
 
 async function send(c: Case): Promise<Outcome> {
   const headers = new Headers({ ...authHeaders(c.actor), ...c.headers });
+  if (c.route.path.startsWith("/auth/") && !headers.has("x-forwarded-for")) headers.set("x-forwarded-for", FUZZ_ADDRESS);
   const init: RequestInit & { duplex?: "half" } = { method: c.route.method, headers };
   if (c.body !== undefined) {
     if (typeof c.body === "string" || c.body instanceof Uint8Array || c.body instanceof FormData) init.body = c.body as BodyInit;
@@ -515,6 +522,16 @@ async function send(c: Case): Promise<Outcome> {
   }
 }
 
+/** A login form body over the login cap, by its declared Content-Length or its bytes. */
+function tooLargeForLogin(c: Case): boolean {
+  if (Number(c.headers["content-length"] ?? "0") > LOGIN_MAX_BODY_BYTES) return true;
+  const b = c.body;
+  if (typeof b === "string") return Buffer.byteLength(b) > LOGIN_MAX_BODY_BYTES;
+  if (b instanceof Uint8Array) return b.byteLength > LOGIN_MAX_BODY_BYTES;
+  if (b && !(b instanceof FormData)) return b.stream.reduce((n, x) => n + x.byteLength, 0) > LOGIN_MAX_BODY_BYTES;
+  return false;
+}
+
 /** "ok", or why the answer breaks the rules in the header comment. */
 function verdict(c: Case, o: Outcome): string {
   if (o.status === "threw") return `handler threw: ${String(o.error)}`;
@@ -523,7 +540,9 @@ function verdict(c: Case, o: Outcome): string {
   if (s >= 500) return `server error ${s}`;
   if (c.expect && !c.expect.includes(s)) return `expected ${c.expect.join(" or ")}`;
   if (!c.expect) {
-    if (c.route.path === "/auth/login" || c.route.path === "/auth/logout") {
+    if (c.route.path === "/auth/login") {
+      if (s !== 303 && !(s === 413 && tooLargeForLogin(c))) return "expected the form redirect 303";
+    } else if (c.route.path === "/auth/logout") {
       if (s !== 303) return "expected the form redirect 303";
     } else if (c.route.path === "/health") {
       if (s !== 200) return "expected 200";
@@ -1024,6 +1043,18 @@ function oversizedCases(): Case[] {
       { ...base, headers: ct, body: { stream: Array.from({ length: 34 }, () => new Uint8Array(65_536).fill(0x20)) } },
     );
   }
+  // The login form has a cap of its own, far below MAX_BODY_BYTES: a form is never buffered whole.
+  const login = route("POST /auth/login");
+  const form = { "content-type": "application/x-www-form-urlencoded" };
+  const big = LOGIN_MAX_BODY_BYTES + 1;
+  out.push(
+    ...[
+      { headers: form, body: `email=a%40b.co&password=${"x".repeat(big)}`, bodyNote: `=email=…&password=x × ${big}` },
+      { headers: { ...form, "content-length": String(big) }, body: "email=a%40b.co&password=x", bodyNote: "declared larger than it is" },
+      { headers: form, body: { stream: Array.from({ length: 40 }, () => new Uint8Array(65_536).fill(0x61)) } },
+      { headers: { "content-type": "multipart/form-data; boundary=b" }, body: `--b\r\nContent-Disposition: form-data; name="email"\r\n\r\n${"x".repeat(big)}\r\n--b--\r\n` },
+    ].map((c): Case => ({ route: login, actor: "none", params: {}, query: "", expect: [413], ...c })),
+  );
   const up = route("POST /customer/firmware");
   out.push({
     route: up,
@@ -1220,7 +1251,7 @@ describe("API fuzz: malformed input gets a 4xx, never a 500, and changes nothing
     await runCases(authCases());
   });
 
-  it("bodies over MAX_BODY_BYTES (declared or streamed) answer 413", async () => {
+  it("bodies over MAX_BODY_BYTES (or the login cap), declared or streamed, answer 413", async () => {
     await runCases(oversizedCases());
   });
 

@@ -47,6 +47,13 @@ describe("GET /openapi.json", () => {
     const listParams = doc.paths["/customer/ota/campaigns/{id}/devices"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
     expect(listParams).toEqual(expect.arrayContaining(["path:id", "query:status", "query:limit", "query:offset"]));
   });
+
+  it("documents the login throttle: 429 with Retry-After on /auth/token, and every error code", async () => {
+    const doc = await (await GET()).json();
+    const throttled = doc.paths["/auth/token"].post.responses["429"];
+    expect(throttled.headers["Retry-After"].schema).toEqual({ type: "integer", minimum: 1 });
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(expect.arrayContaining(["too_many_requests", "payload_too_large"]));
+  });
 });
 
 describe("unknown /customer paths", () => {

@@ -1,21 +1,33 @@
-import { authenticate, Credentials } from "@/lib/auth/login";
-import { sessionCookie } from "@/lib/auth/request";
+import { authenticate, Credentials, LOGIN_MAX_BODY_BYTES } from "@/lib/auth/login";
+import { clientAddress, sessionCookie } from "@/lib/auth/request";
 import { signToken, TOKEN_TTL_SECONDS } from "@/lib/auth/token";
 import { requireAuthSecret } from "@/lib/config";
 import { webDb } from "@/lib/db/web";
+import { BadRequest } from "@/lib/http/errors";
 import { open } from "@/lib/http/handler";
+import { parseFormBody } from "@/lib/http/parse";
 
-const seeOther = (location: string, cookie?: string) =>
-  new Response(null, { status: 303, headers: { Location: location, ...(cookie ? { "Set-Cookie": cookie } : {}) } });
+const seeOther = (location: string, headers: Record<string, string> = {}) =>
+  new Response(null, { status: 303, headers: { Location: location, ...headers } });
 
-/** The login form's target: sets the session cookie and sends the browser on. */
+/**
+ * The login form's target: sets the session cookie and sends the browser on. A form body
+ * over LOGIN_MAX_BODY_BYTES is refused with 413 before more of it is read; a throttled
+ * login goes back to the form with `error=throttled` (and Retry-After).
+ */
 export const POST = open(async (req) => {
-  const form = await req.formData().catch(() => null);
+  const form = await parseFormBody(req, LOGIN_MAX_BODY_BYTES).catch((err) => {
+    if (err instanceof BadRequest) return null; // malformed or interrupted: the form's own message
+    throw err; // 413 through the error mapper
+  });
   const parsed = Credentials.safeParse({ email: form?.get("email"), password: form?.get("password") });
   if (!parsed.success) return seeOther("/login?error=input");
-  const principal = await authenticate(webDb().db, parsed.data);
-  if (!principal) return seeOther("/login?error=invalid");
+  const outcome = await authenticate(webDb().db, parsed.data, clientAddress(req));
+  if (!outcome.ok && outcome.reason === "throttled") {
+    return seeOther("/login?error=throttled", { "Retry-After": String(outcome.retryAfterSeconds) });
+  }
+  if (!outcome.ok) return seeOther("/login?error=invalid");
   const secure = new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https";
-  const token = await signToken(principal, requireAuthSecret());
-  return seeOther("/app/ota/campaigns", sessionCookie(token, TOKEN_TTL_SECONDS, secure));
+  const token = await signToken(outcome.principal, requireAuthSecret());
+  return seeOther("/app/ota/campaigns", { "Set-Cookie": sessionCookie(token, TOKEN_TTL_SECONDS, secure) });
 });

@@ -1,18 +1,22 @@
-import { authenticate, Credentials } from "@/lib/auth/login";
+import { authenticate, Credentials, LOGIN_MAX_BODY_BYTES } from "@/lib/auth/login";
+import { clientAddress } from "@/lib/auth/request";
 import { signToken, TOKEN_TTL_SECONDS } from "@/lib/auth/token";
 import { requireAuthSecret } from "@/lib/config";
 import { webDb } from "@/lib/db/web";
-import { Unauthorized } from "@/lib/http/errors";
+import { TooManyRequests, Unauthorized } from "@/lib/http/errors";
 import { open } from "@/lib/http/handler";
 import { parseJsonBody } from "@/lib/http/parse";
 
-/** API clients: `{"email", "password"}` → a bearer token. */
+/** API clients: `{"email", "password"}` → a bearer token (429 with Retry-After while throttled). */
 export const POST = open(async (req) => {
-  const creds = await parseJsonBody(req, Credentials);
-  const principal = await authenticate(webDb().db, creds);
-  if (!principal) throw new Unauthorized("Invalid email or password");
+  const creds = await parseJsonBody(req, Credentials, LOGIN_MAX_BODY_BYTES);
+  const outcome = await authenticate(webDb().db, creds, clientAddress(req));
+  if (!outcome.ok && outcome.reason === "throttled") {
+    throw new TooManyRequests(outcome.retryAfterSeconds, "Too many failed logins; try again later");
+  }
+  if (!outcome.ok) throw new Unauthorized("Invalid email or password");
   return Response.json({
-    access_token: await signToken(principal, requireAuthSecret()),
+    access_token: await signToken(outcome.principal, requireAuthSecret()),
     token_type: "bearer",
     expires_in: TOKEN_TTL_SECONDS,
   });

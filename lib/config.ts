@@ -36,7 +36,10 @@ export const Config = z
       .regex(/^[A-Za-z0-9._-]{1,64}(,[A-Za-z0-9._-]{1,64})*$/, "must be a comma-separated list of tenant ids")
       .transform((v) => v.split(","))
       .optional(),
-    MQTT_SHARED_SUBSCRIPTION: flag.default(false),
+    MQTT_SHARED_SUBSCRIPTION: z
+      .enum(["0", "1", "true", "false", "auto"])
+      .default("auto")
+      .transform((v) => (v === "auto" ? ("auto" as const) : v === "1" || v === "true")),
     OTA_INGEST_SESSION: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'").optional(),
     OTA_PROBE_GRACE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     SIMULATE_DEVICES: flag.default(true),

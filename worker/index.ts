@@ -34,7 +34,7 @@ async function main() {
   log(
     `ready: worker ${worker.workerId}, broker ${cfg.MQTT_URL}, tick every ${cfg.OTA_TICK_INTERVAL_MS} ms` +
       (cfg.OTA_WORKER_TENANTS ? `, tenants ${cfg.OTA_WORKER_TENANTS.join(",")}` : "") +
-      (cfg.MQTT_SHARED_SUBSCRIPTION ? ", shared subscription" : ""),
+      (cfg.MQTT_SHARED_SUBSCRIPTION === true ? ", shared subscription" : ""),
   );
 
   let stopping = false;

@@ -10,6 +10,8 @@ export type DbOrTx = Db | Tx;
 export interface DbHandle {
   db: Db;
   sql: postgres.Sql;
+  /** The connection URL, for a process that needs a connection of its own beside the pool. */
+  url: string;
   close: () => Promise<void>;
 }
 
@@ -24,5 +26,5 @@ export function createDb(url: string, opts: { max?: number; name?: string } = {}
     connection: { application_name: opts.name ?? "flotilla" },
   });
   const db = drizzle(sql, { schema });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+  return { db, sql, url, close: () => sql.end({ timeout: 5 }) };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type postgres from "postgres";
+import postgres from "postgres";
 
 /** Slots tried when a worker picks its own session name: more workers than this need OTA_INGEST_SESSION. */
 const MAX_SLOTS = 256;
@@ -12,6 +12,8 @@ export interface IngestSession {
    * again on a new connection; false when another worker took the name meanwhile.
    */
   check: () => Promise<boolean>;
+  /** How many other running workers hold a session of the same subscription (a leased slot). */
+  peers: () => Promise<number>;
   release: () => Promise<void>;
 }
 
@@ -33,15 +35,17 @@ export interface IngestSession {
  * second worker given the same name stops with an error instead of fighting the first.
  */
 export async function leaseIngestSession(
-  sql: postgres.Sql,
+  url: string,
   opts: { explicit?: string; filters: string[] },
 ): Promise<IngestSession> {
   const scope = createHash("sha256").update(opts.filters.join("\n")).digest("hex").slice(0, 8);
-  const candidates = opts.explicit
-    ? [`flotilla-ingest-${opts.explicit}`]
-    : Array.from({ length: MAX_SLOTS }, (_, i) => `flotilla-ingest-${scope}-${i}`);
+  const prefix = `flotilla-ingest-${scope}-`;
+  const candidates = opts.explicit ? [`flotilla-ingest-${opts.explicit}`] : Array.from({ length: MAX_SLOTS }, (_, i) => `${prefix}${i}`);
 
-  let conn = await sql.reserve();
+  // A client of its own with one connection, outside the worker's pool: the lock lives as
+  // long as this connection. After a database restart postgres.js opens a new one on the
+  // next query, with a new backend pid, which is how `check` sees that the lock is gone.
+  const conn = postgres(url, { max: 1, idle_timeout: 0, onnotice: () => {}, connection: { application_name: "flotilla-ingest-lease" } });
   let pid = 0;
   let name: string | null = null;
   try {
@@ -55,11 +59,11 @@ export async function leaseIngestSession(
       }
     }
   } catch (err) {
-    conn.release();
+    await conn.end({ timeout: 1 });
     throw err;
   }
   if (!name) {
-    conn.release();
+    await conn.end({ timeout: 1 });
     throw new Error(
       opts.explicit
         ? `OTA_INGEST_SESSION=${opts.explicit} is in use by another running worker; give each worker its own`
@@ -67,36 +71,42 @@ export async function leaseIngestSession(
     );
   }
   const clientId = name;
+  let released = false;
 
   return {
     clientId,
     check: async () => {
+      if (released) return false;
       try {
         const [r] = await conn<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
         // The same backend still holds the lock (session locks end only with the session).
         if (r?.pid === pid) return true;
+        // A new connection (the database restarted): take the lock again.
+        const [again] = await conn<{ ok: boolean; pid: number }[]>`
+          SELECT pg_try_advisory_lock(hashtextextended(${clientId}, 0)) AS ok, pg_backend_pid() AS pid`;
+        // Not ours any more: remember that, so that the next check tries again.
+        pid = again?.ok ? again.pid : 0;
+        return Boolean(again?.ok);
       } catch {
-        // The connection is gone (a database restart): take the lock again on a new one.
+        // The database is away: nobody else can take the lock meanwhile either.
+        return true;
       }
-      try {
-        conn.release();
-      } catch {
-        // already released with its dead connection
-      }
-      conn = await sql.reserve();
-      const [r] = await conn<{ ok: boolean; pid: number }[]>`
-        SELECT pg_try_advisory_lock(hashtextextended(${clientId}, 0)) AS ok, pg_backend_pid() AS pid`;
-      // Not ours any more: remember that, so that the next check tries again.
-      pid = r?.ok ? r.pid : 0;
-      return Boolean(r?.ok);
+    },
+    peers: async () => {
+      // The other slots of this subscription whose lock is held: a bigint advisory lock
+      // shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1.
+      const [r] = await conn<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM generate_series(0, ${MAX_SLOTS - 1}) slot
+        JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+          AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(${prefix} || slot, 0)
+        WHERE ${prefix} || slot <> ${clientId}`;
+      return r?.n ?? 0;
     },
     release: async () => {
-      try {
-        await conn`SELECT pg_advisory_unlock(hashtextextended(${clientId}, 0))`;
-      } catch {
-        // the connection is gone, and its lock with it
-      }
-      conn.release();
+      if (released) return;
+      released = true;
+      // Ending the connection ends its session, and the lock with it.
+      await conn.end({ timeout: 1 }).catch(() => {});
     },
   };
 }

@@ -21,8 +21,12 @@ export interface WorkerOptions {
   /** Where devices download from: the web app's public origin. */
   publicUrl: string;
   authSecret: string;
-  /** Subscribe as `$share/flotilla/…` so that several workers split the reports (not on aedes). */
-  sharedSubscription?: boolean;
+  /**
+   * Subscribe as `$share/flotilla/…` so that several workers split the reports. "auto"
+   * (the default): wherever the broker offers shared subscriptions (MQTT 5 and not refused
+   * in its CONNACK: Mosquitto 2, EMQX; not aedes).
+   */
+  sharedSubscription?: boolean | "auto";
   /** Only these tenants (a sharded worker); every tenant when undefined. */
   tenants?: string[];
   log?: (line: string) => void;
@@ -84,8 +88,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const probeGraceMs = opts.probeGraceMs ?? 60_000;
 
   const intake = new StatusIntake({ apply: (reports) => applyReports(sql, reports), log, ...opts.intake });
-  const filters = (opts.tenants ?? [undefined]).map((t) => (opts.sharedSubscription ? sharedStatusFilter(t) : statusFilter(t)));
-  const session = await leaseIngestSession(sql, { explicit: opts.ingestSession, filters });
+  const scope = opts.tenants ?? [undefined];
+  const plainFilters = scope.map((t) => statusFilter(t));
+  const sharedFilters = scope.map((t) => sharedStatusFilter(t));
+  const session = await leaseIngestSession(opts.db.url, { explicit: opts.ingestSession, filters: plainFilters });
   let commands: MqttClient;
   let status: MqttClient;
   let gate: { held: () => number } = { held: () => 0 };
@@ -114,8 +120,18 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   }
   // mqtt.js subscribes again after a reconnect that finds no session (a broker restarted
   // without persistence), so the subscription survives that too.
+  const shared =
+    opts.sharedSubscription === true ||
+    ((opts.sharedSubscription ?? "auto") === "auto" && offersSharedSubscriptions(status));
+  const filters = shared ? sharedFilters : plainFilters;
   await status.subscribeAsync(filters, { qos: 1 });
-  log(`ingest: persistent session ${session.clientId} (MQTT ${status.options.protocolVersion === 5 ? "5" : "3.1.1"})`);
+  // A session keeps its subscriptions: drop the other form, which this session may have had
+  // under another setting, or the broker would deliver every report to it twice.
+  await status.unsubscribeAsync(shared ? plainFilters : sharedFilters).catch(() => {});
+  log(
+    `ingest: persistent session ${session.clientId} (MQTT ${status.options.protocolVersion === 5 ? "5" : "3.1.1"}` +
+      `${shared ? ", shared subscription" : ""})`,
+  );
 
   let ticking: Promise<void> | null = null;
   const tickOnce = async () => {
@@ -176,6 +192,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     broker_connected: Number(commands.connected && status.connected),
   });
   let sessionLost = false;
+  let stopping: Promise<void> | undefined;
   const heartbeat = async () => {
     try {
       if (!sessionLost && !(await session.check())) {
@@ -196,39 +213,43 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     tick,
     drain: () => intake.drain(),
     stats,
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      clearInterval(beatTimer);
-      // With a shared subscription and other workers alive, leave the group first, so that
-      // the broker stops handing this session a share of the reports while it is away.
-      // A lone worker keeps its subscription: reports wait for it at the broker.
-      if (opts.sharedSubscription && status.connected) {
-        const [alive] = await sql<{ n: number }[]>`
-          SELECT count(*)::int AS n FROM worker_heartbeats
-          WHERE worker_id <> ${workerId} AND beat_at > now() - 3 * tick_interval_ms * interval '1 millisecond'`.catch(() => [{ n: 0 }]);
-        if ((alive?.n ?? 0) > 0) {
-          await status.unsubscribeAsync(filters).catch(() => {});
-          await new Promise((r) => setTimeout(r, 200)); // the last messages already on their way
-        }
-      }
-      // Writes what it holds and acknowledges it batch by batch; takes nothing new. What the
-      // database cannot take in time stays unacknowledged, for the next run.
-      const closed = await Promise.race([
-        intake.close().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), opts.stopTimeoutMs ?? 10_000)),
-      ]);
-      if (!closed) {
-        intake.abandon();
-        log("stop: the database did not take the buffered reports in time; the broker keeps them unacknowledged");
-      }
-      while (ticking) await ticking;
-      // end() without a clean session keeps it at the broker, so reports keep queueing;
-      // the PUBACKs written above go out before its DISCONNECT.
-      await status.endAsync().catch(() => {});
-      await commands.endAsync().catch(() => {});
-      await session.release();
-      await retire(sql, workerId).catch(() => {});
-    },
+    // Idempotent: a second stop waits for the first.
+    stop: () => (stopping ??= stop()),
   };
+  async function stop() {
+    stopped = true;
+    clearTimeout(timer);
+    clearInterval(beatTimer);
+    // With a shared subscription and other workers of the same subscription alive, leave the
+    // group first, so that the broker stops handing this session a share of the reports
+    // while it is away. A lone worker keeps its subscription: reports wait for it.
+    if (shared && status.connected && (await session.peers().catch(() => 0)) > 0) {
+      await status.unsubscribeAsync(filters).catch(() => {});
+      await new Promise((r) => setTimeout(r, 200)); // the last messages already on their way
+    }
+    // Writes what it holds and acknowledges it batch by batch; takes nothing new. What the
+    // database cannot take in time stays unacknowledged, for the next run.
+    const closed = await Promise.race([
+      intake.close().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), opts.stopTimeoutMs ?? 10_000)),
+    ]);
+    if (!closed) {
+      intake.abandon();
+      log("stop: the database did not take the buffered reports in time; the broker keeps them unacknowledged");
+    }
+    while (ticking) await ticking;
+    // end() without a clean session keeps it at the broker, so reports keep queueing;
+    // the PUBACKs written above go out before its DISCONNECT.
+    await status.endAsync().catch(() => {});
+    await commands.endAsync().catch(() => {});
+    await session.release();
+    await retire(sql, workerId).catch(() => {});
+  }
+}
+
+/** Whether the broker offers shared subscriptions: MQTT 5, and not refused in its CONNACK. */
+function offersSharedSubscriptions(client: MqttClient): boolean {
+  if (client.options.protocolVersion !== 5) return false;
+  const connack = (client as unknown as { connackPacket?: { properties?: { sharedSubscriptionAvailable?: boolean } } }).connackPacket;
+  return connack?.properties?.sharedSubscriptionAvailable !== false;
 }

@@ -111,18 +111,19 @@ describe("a worker process", () => {
 describe("ingest session names", () => {
   it("are leased: running workers get distinct slots, and a stopped worker's slot is taken again first", async () => {
     const filters = [`tenant/lease-${Date.now()}/device/+/ota/status`];
-    const a = await leaseIngestSession(handle.sql, { filters });
-    const b = await leaseIngestSession(handle.sql, { filters });
+    const a = await leaseIngestSession(handle.url, { filters });
+    const b = await leaseIngestSession(handle.url, { filters });
     try {
       expect(a.clientId).toMatch(/-0$/);
       expect(b.clientId).toMatch(/-1$/);
       expect(a.clientId.replace(/-0$/, "")).toBe(b.clientId.replace(/-1$/, ""));
+      expect(await a.peers()).toBe(1);
       // Another subscription gets other names: a session keeps its subscriptions.
-      const other = await leaseIngestSession(handle.sql, { filters: ["tenant/+/device/+/ota/status"] });
+      const other = await leaseIngestSession(handle.url, { filters: ["tenant/+/device/+/ota/status"] });
       expect(other.clientId).not.toBe(a.clientId);
       await other.release();
       await a.release();
-      const c = await leaseIngestSession(handle.sql, { filters });
+      const c = await leaseIngestSession(handle.url, { filters });
       expect(c.clientId).toBe(a.clientId);
       expect(await c.check()).toBe(true);
       await c.release();
@@ -133,10 +134,10 @@ describe("ingest session names", () => {
 
   it("refuse a second worker with the same explicit OTA_INGEST_SESSION", async () => {
     const name = `explicit-${Date.now()}`;
-    const a = await leaseIngestSession(handle.sql, { explicit: name, filters: ["x"] });
+    const a = await leaseIngestSession(handle.url, { explicit: name, filters: ["x"] });
     try {
       expect(a.clientId).toBe(`flotilla-ingest-${name}`);
-      await expect(leaseIngestSession(handle.sql, { explicit: name, filters: ["x"] })).rejects.toThrow(/in use by another running worker/);
+      await expect(leaseIngestSession(handle.url, { explicit: name, filters: ["x"] })).rejects.toThrow(/in use by another running worker/);
     } finally {
       await a.release();
     }

@@ -7,7 +7,7 @@ import { hashPassword } from "@/lib/auth/password";
 export function testDb(): DbHandle {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set: run the tests with `npm test` or `npx vitest`.");
-  return createDb(url, { max: 4, name: "flotilla-test" });
+  return createDb(url, { max: 6, name: "flotilla-test" });
 }
 
 export interface TestTenant {

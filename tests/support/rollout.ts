@@ -49,7 +49,7 @@ export function workerFor(handle: DbHandle, tenants: string[], over: Partial<Wor
     publicUrl: "http://127.0.0.1:9",
     authSecret: process.env.AUTH_SECRET!,
     tenants,
-    log: () => {},
+    log: process.env.WORKER_LOG ? (l: string) => console.log(`[worker] ${l}`) : () => {},
     ...over,
   });
 }

@@ -365,7 +365,7 @@ test("text a device sent is shown, not obeyed: bidi overrides and newlines appea
     .insert(otaCampaigns)
     .values({ tenantId: t, name: "Hot summer", firmwareVersionId: v3.id, targetGroupId: "rtl", status: "ABORTED" as const, startedAt: ago(30), completedAt: ago(20) })
     .returning();
-  await db.db.insert(otaDeviceStatus).values({ tenantId: t, campaignId: c!.id, deviceId: "sensor-rtl", status: "FAILED" as const, progressPct: 30, errorMessage: error, startedAt: ago(30), completedAt: ago(25) });
+  await db.db.insert(otaDeviceStatus).values({ tenantId: t, campaignId: c!.id, deviceId: "sensor-rtl", status: "FAILED" as const, progressPct: 30, errorMessage: error, startedAt: ago(30), completedAt: ago(25), probeCount: 1, probedAt: ago(26) });
   await signIn(page, "operator");
 
   // The devices list: the version as placeholders, the exact value escaped in its title.
@@ -387,6 +387,8 @@ test("text a device sent is shown, not obeyed: bidi overrides and newlines appea
   const device = page.getByRole("table", { name: "Devices in this campaign" }).getByRole("row").filter({ hasText: "sensor-rtl" });
   await expect(device.getByText(errorShown)).toBeVisible();
   expect(await device.innerText()).not.toContain("\u202E");
+  // It had gone silent, and was asked again before it was judged.
+  await expect(device.getByText("asked again")).toHaveAttribute("title", /command was sent again once before judging it/);
 
   // Stored as received: the API still answers the device's own text.
   const api = await page.request.get("/customer/devices/sensor-rtl");

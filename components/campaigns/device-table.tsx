@@ -32,8 +32,16 @@ export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
             </Link>
             {d.canary && <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-[11px] font-medium text-amber-800">canary</span>}
           </Td>
-          <Td>
+          <Td className="whitespace-nowrap">
             <StatusBadge status={d.status} />
+            {d.probe_count > 0 && (
+              <span
+                className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-[11px] font-medium text-slate-700"
+                title={`Silent for the device timeout: its command was sent again ${d.probe_count === 1 ? "once" : `${d.probe_count} times`} before judging it${d.probed_at ? ` (last ${new Date(d.probed_at).toLocaleString()})` : ""}`}
+              >
+                asked again
+              </span>
+            )}
           </Td>
           <Td>
             {d.status === "DOWNLOADING" || d.status === "INSTALLING" ? (

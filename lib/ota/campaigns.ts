@@ -393,6 +393,9 @@ export async function listCampaignDevices(tx: DbOrTx, tenantId: string, id: numb
       error_message: r.errorMessage,
       canary: r.canary,
       dispatch_count: r.dispatchCount,
+      // How often the device was silent for the timeout and got its command again.
+      probe_count: r.probeCount,
+      probed_at: iso(r.probedAt),
       last_report_at: iso(r.lastReportAt),
       started_at: iso(r.startedAt),
       completed_at: iso(r.completedAt),

@@ -305,7 +305,7 @@ describe("listing", () => {
     const pending = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "PENDING", limit: 1 } });
     expect(pending.body.total).toBe(12);
     expect(Object.keys(pending.body.devices[0]).sort()).toEqual(
-      ["canary", "completed_at", "created_at", "device_id", "dispatch_count", "error_message", "last_report_at", "progress_pct", "started_at", "status"],
+      ["canary", "completed_at", "created_at", "device_id", "dispatch_count", "error_message", "last_report_at", "probe_count", "probed_at", "progress_pct", "started_at", "status"],
     );
     expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "DONE" } })).status).toBe(422);
     await act(a, abort.POST, c.id);

@@ -5,10 +5,20 @@
  * acknowledged (the broker keeps it for the next run), and its heartbeat row is removed.
  */
 import { config, ConfigError, publicUrl, requireAuthSecret, requireDatabaseUrl } from "@/lib/config";
-import { createDb } from "@/lib/db/client";
+import { createDb, isPostgresClosedSocketWrite } from "@/lib/db/client";
 import { startWorker } from "@/lib/rollout/worker";
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
+
+// See isPostgresClosedSocketWrite: that one error is survived, any other uncaught one ends the process.
+process.on("uncaughtException", (err) => {
+  if (isPostgresClosedSocketWrite(err)) {
+    log(`database connection closed under a pending write (postgres.js): ${err.message}; continuing`);
+    return;
+  }
+  console.error(err);
+  process.exit(1);
+});
 
 async function main() {
   const cfg = config();

@@ -28,3 +28,22 @@ export function createDb(url: string, opts: { max?: number; name?: string } = {}
   const db = drizzle(sql, { schema });
   return { db, sql, url, close: () => sql.end({ timeout: 5 }) };
 }
+
+/**
+ * postgres.js 3.4.9 can throw from a setImmediate callback when a connection closes while
+ * a small write is scheduled (a database restart): `TypeError: Cannot read properties of
+ * null (reading 'write')` at `nextWrite` (porsager/postgres#1154, #1208; fixes #1168 and
+ * #1209 are not released). It escapes every try/catch and would end the process in the
+ * middle of a database restart. The pool opens a new connection, and a query that waited on
+ * the closed one is bounded by the worker's own timeouts (the intake retries a batch not
+ * written in time; a tick that hangs is let go), so the worker process logs this one error
+ * and goes on; any other uncaught error still ends it.
+ */
+export function isPostgresClosedSocketWrite(err: unknown): boolean {
+  return (
+    err instanceof TypeError &&
+    /reading 'write'/.test(err.message) &&
+    /nextWrite/.test(err.stack ?? "") &&
+    /[\\/]postgres[\\/]/.test(err.stack ?? "")
+  );
+}

@@ -31,6 +31,8 @@ export interface IntakeOptions {
   lingerMs?: number;
   /** Batches written at once (each on its own connection). */
   concurrency?: number;
+  /** A batch not written within this is tried again (a query lost with its connection must not stall intake). */
+  applyTimeoutMs?: number;
 }
 
 /** What the intake needs of a message: let the next one in, and acknowledge this one. */
@@ -73,6 +75,9 @@ export class StatusIntake {
   };
   private buffer: StatusReport[] = [];
   private acks: (() => void)[] = [];
+  /** When each buffered report arrived (ms), and the first arrival of each batch being written. */
+  private arrivals: number[] = [];
+  private readonly writing = new Set<number>();
   private held: (() => void)[] = [];
   private inflight = 0;
   private readonly running = new Set<Promise<void>>();
@@ -83,6 +88,7 @@ export class StatusIntake {
   private readonly highWater: number;
   private readonly lingerMs: number;
   private readonly concurrency: number;
+  private readonly applyTimeoutMs: number;
   private readonly drops = new DropLog();
 
   constructor(private readonly opts: IntakeOptions) {
@@ -90,6 +96,18 @@ export class StatusIntake {
     this.highWater = opts.highWater ?? 20_000;
     this.lingerMs = opts.lingerMs ?? 10;
     this.concurrency = opts.concurrency ?? 2;
+    this.applyTimeoutMs = opts.applyTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * How long the oldest report not yet written has been waiting (0 when none): everything
+   * that arrived before now minus this is in the database. The engine times out no silent
+   * device while an answer may still be waiting here (lib/rollout/lifecycle.ts).
+   */
+  backlogMs(): number {
+    let oldest = this.arrivals[0] ?? Infinity;
+    for (const t of this.writing) oldest = Math.min(oldest, t);
+    return oldest === Infinity ? 0 : Date.now() - oldest;
   }
 
   /** One message off the status topic. */
@@ -108,6 +126,7 @@ export class StatusIntake {
     }
     this.buffer.push(parsed.report);
     this.acks.push(delivery.ack);
+    this.arrivals.push(Date.now());
     this.stats.buffered = this.buffer.length;
     if (this.buffer.length > this.stats.max_buffered) this.stats.max_buffered = this.buffer.length;
     if (this.buffer.length >= this.highWater) {
@@ -139,13 +158,15 @@ export class StatusIntake {
   private launch() {
     const batch = this.buffer.splice(0, this.maxBatch);
     const acks = this.acks.splice(0, batch.length);
+    const firstArrival = this.arrivals.splice(0, batch.length)[0] ?? Date.now();
+    this.writing.add(firstArrival);
     this.stats.buffered = this.buffer.length;
     this.inflight++;
     const run = (async () => {
       let backoff = 100;
       for (;;) {
         try {
-          const out = await this.opts.apply(batch);
+          const out = await withTimeout(this.opts.apply(batch), this.applyTimeoutMs);
           for (const ack of acks) ack();
           this.stats.batches++;
           this.stats.applied += out.applied;
@@ -169,6 +190,7 @@ export class StatusIntake {
         }
       }
     })().finally(() => {
+      this.writing.delete(firstArrival);
       this.inflight--;
       this.running.delete(run);
       // Release held messages once there is room again (half the high-water mark).
@@ -212,7 +234,17 @@ export class StatusIntake {
     this.closed = true;
     this.buffer = [];
     this.acks = [];
+    this.arrivals = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** The promise, or a rejection after `ms`: a write that never settles is retried, not waited for forever. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`batch not written within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -136,9 +136,28 @@ export async function settleCampaigns(
  * came in the `graceMs` after the broker acknowledged that probe; in an ABORTED campaign,
  * where no command goes out any more, it is timed out at once. SKIP LOCKED: a row some
  * statement holds right now is being reported on (or probed), so it is not silent.
+ *
+ * "Nothing came" means nothing the workers have *received*, not merely nothing written:
+ * after a database outage an answer can wait in a worker's intake while its batch is
+ * retried. So the grace is counted up to the ingestion watermark, the instant before
+ * which every report received by a live worker is written: this worker's (now minus
+ * `lagMs`, the age of its oldest unwritten report, or of its broker disconnection) and
+ * each other live worker's (its last beat minus the `backlog_ms` it reported then).
  */
-export async function expireSilentDevices(sql: postgres.Sql, opts: { tenants?: string[]; graceMs: number }): Promise<number> {
+export async function expireSilentDevices(
+  sql: postgres.Sql,
+  opts: { tenants?: string[]; graceMs: number; lagMs?: number; workerId?: string },
+): Promise<number> {
   const rows = await sql`
+    WITH mark AS (
+      SELECT least(
+        now() - ${opts.lagMs ?? 0} * interval '1 millisecond',
+        (SELECT min(h.beat_at - coalesce((h.stats->>'backlog_ms')::bigint, 0) * interval '1 millisecond')
+           FROM worker_heartbeats h
+           WHERE h.worker_id <> ${opts.workerId ?? ""}
+             AND h.beat_at > now() - 3 * h.tick_interval_ms * interval '1 millisecond')
+      ) AS at
+    )
     UPDATE ota_device_status s SET
       status = 'FAILED',
       error_message = CASE
@@ -152,10 +171,11 @@ export async function expireSilentDevices(sql: postgres.Sql, opts: { tenants?: s
         SELECT s2.id FROM ota_device_status s2
         JOIN ota_campaigns c2 ON c2.tenant_id = s2.tenant_id AND c2.id = s2.campaign_id
         WHERE s2.status IN ('DOWNLOADING', 'INSTALLING')
-          AND s2.last_report_at < now() - c2.device_timeout_seconds * interval '1 second'
+          AND s2.last_report_at < least(now(), (SELECT at FROM mark)) - c2.device_timeout_seconds * interval '1 second'
           AND (
             c2.status NOT IN ('RUNNING', 'PAUSED')
-            OR (s2.probed_at >= s2.last_report_at AND s2.probed_at < now() - ${opts.graceMs} * interval '1 millisecond')
+            OR (s2.probed_at >= s2.last_report_at
+                AND s2.probed_at < (SELECT at FROM mark) - ${opts.graceMs} * interval '1 millisecond')
           )
           ${opts.tenants ? sql`AND s2.tenant_id = ANY(${opts.tenants})` : sql``}
         ORDER BY s2.id

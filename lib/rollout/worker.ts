@@ -54,6 +54,7 @@ export type WorkerStats = IntakeStats & {
   probed: number;
   probe_failures: number;
   acks_held: number;
+  backlog_ms: number;
   aborted: number;
   promoted: number;
   completed: number;
@@ -132,12 +133,35 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     `ingest: persistent session ${session.clientId} (MQTT ${status.options.protocolVersion === 5 ? "5" : "3.1.1"}` +
       `${shared ? ", shared subscription" : ""})`,
   );
+  // Since when the report connection is down (null while up): what devices say meanwhile
+  // waits at the broker, so no silent device is judged on it (see lagMs below).
+  let disconnectedAt: number | null = null;
+  let stopped = false;
+  status.on("close", () => (disconnectedAt ??= Date.now()));
+  status.on("connect", () => {
+    disconnectedAt = null;
+    if (shared && !stopped) {
+      // Mosquitto 2.0 restores a persistent session's shared subscription from its
+      // persistence file after a restart, says the session is present, and then delivers
+      // nothing to it (found by the chaos suite's broker-restart scenario). So a shared
+      // subscription is renewed on every reconnect, with a plain one bridging the moment
+      // between, so that nothing published meanwhile goes unheard (duplicates are harmless).
+      void (async () => {
+        await status.subscribeAsync(plainFilters, { qos: 1 });
+        await status.unsubscribeAsync(sharedFilters);
+        await status.subscribeAsync(sharedFilters, { qos: 1 });
+        await status.unsubscribeAsync(plainFilters);
+      })().catch((err) => log(`ingest: renewing the shared subscription failed: ${(err as Error).message}`));
+    }
+  });
+  /** How far behind this worker's ingestion is: the age of its oldest unwritten report, or of its disconnection. */
+  const lagMs = () => (disconnectedAt !== null ? Date.now() - disconnectedAt : intake.backlogMs());
 
   let ticking: Promise<void> | null = null;
   const tickOnce = async () => {
     const scope = { tenants: opts.tenants, log };
     try {
-      totals.timeouts += await expireSilentDevices(sql, { ...scope, graceMs: probeGraceMs });
+      totals.timeouts += await expireSilentDevices(sql, { ...scope, graceMs: probeGraceMs, lagMs: lagMs(), workerId });
       const settled = await settleCampaigns(db, sql, scope);
       totals.aborted += settled.aborted;
       totals.promoted += settled.promoted;
@@ -164,15 +188,28 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
       log(`tick failed: ${(err as Error).message}`);
     }
   };
+  // A tick that hangs (a query lost with its connection) is let go after this, so that
+  // ticks go on; the work it did is all compare-and-set under locks.
+  const tickLimitMs = Math.max(60_000, 10 * opts.tickIntervalMs);
   const tick = async () => {
     while (ticking) await ticking;
-    ticking = tickOnce().finally(() => (ticking = null));
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        totals.tick_errors++;
+        log(`tick still running after ${tickLimitMs} ms; starting the next ones without it`);
+        resolve();
+      }, tickLimitMs);
+    });
+    ticking = Promise.race([tickOnce(), limit]).finally(() => {
+      clearTimeout(timer);
+      ticking = null;
+    });
     await ticking;
   };
 
   // Ticks start just after each slot boundary (floor(now / interval)), with a little
   // jitter so that workers do not all reach for the same campaign row at once.
-  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (stopped) return;
@@ -189,6 +226,8 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     ...totals,
     ...intake.stats,
     acks_held: gate.held(),
+    // Read by other workers' timeout sweeps: reports older than this may still be unwritten here.
+    backlog_ms: lagMs(),
     broker_connected: Number(commands.connected && status.connected),
   });
   let sessionLost = false;

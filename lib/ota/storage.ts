@@ -60,12 +60,6 @@ export function storeBuffer(dir: string, data: Buffer, maxBytes = Number.MAX_SAF
   return storeStream(dir, Readable.from([data]), maxBytes);
 }
 
-/** Bytes [start, end] (inclusive) of a stored file as a web stream. */
-export function readStored(dir: string, key: string, start: number, end: number): ReadableStream<Uint8Array> {
-  const stream = fs.createReadStream(storedPath(dir, key), { start, end });
-  return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
-}
-
 export async function removeStored(dir: string, key: string): Promise<void> {
   await fs.promises.rm(storedPath(dir, key), { force: true });
 }

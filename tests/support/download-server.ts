@@ -4,8 +4,8 @@ import { pipeline } from "node:stream/promises";
 import { firmwareDir, requireAuthSecret } from "@/lib/config";
 import type { DbOrTx, Db } from "@/lib/db/client";
 import { freePort } from "@/lib/embedded/ports";
+import { firmwareDownloadResponse } from "@/lib/http/download";
 import { errorResponse } from "@/lib/http/respond";
-import { serveFirmwareDownload } from "@/lib/ota/download";
 import { createStoredFirmware } from "@/lib/ota/firmware";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { storeBuffer } from "@/lib/ota/storage";
@@ -13,7 +13,7 @@ import { demoBinary } from "@/lib/demo/binary";
 
 /**
  * The device download route (`GET|HEAD /firmware/{id}/download?exp&sig`) over real
- * HTTP on 127.0.0.1, without Next.js: the same `serveFirmwareDownload` and error
+ * HTTP on 127.0.0.1, without Next.js: the same `firmwareDownloadResponse` and error
  * mapper, so devices (the simulator) and the worker's signed URLs are tested against
  * the production code. Set PUBLIC_URL to `origin` for a worker under test.
  * Needs AUTH_SECRET and FIRMWARE_DIR in process.env (the global setup sets them).
@@ -60,7 +60,7 @@ export async function startDownloadServer(db: DbOrTx): Promise<DownloadServer> {
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
       try {
-        response = await serveFirmwareDownload(db, new Request(url, { method, headers }), Number(id), method);
+        response = await firmwareDownloadResponse(db, new Request(url, { method, headers }), Number(id), method);
       } catch (err) {
         response = errorResponse(err);
       }

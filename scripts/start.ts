@@ -90,7 +90,8 @@ async function main() {
     if (stopping) return;
 
     for (const [name, cmd, args] of [
-      ["web", bin("next"), ["start", "-p", String(cfg.PORT)]],
+      // Next's server with the device download path served outside it (docs/decisions/0005).
+      ["web", process.execPath, ["--import", "tsx", "scripts/web-server.ts", "-p", String(cfg.PORT)]],
       ["worker", process.execPath, ["--import", "tsx", "worker/index.ts"]],
     ] as const) {
       const child = startChild(name, cmd, [...args], env);

@@ -58,7 +58,8 @@ async function main(): Promise<number> {
     const baseUrl = `http://127.0.0.1:${port}`;
     // A one-second tick, so that the browser tests watch campaigns finish in seconds.
     const appEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), PUBLIC_URL: baseUrl, NODE_ENV: "production", OTA_TICK_INTERVAL_MS: "1000" };
-    children.push(startChild("web", bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], appEnv));
+    const webArgs = ["--import", "tsx", "scripts/web-server.ts", "-p", String(port), "-H", "127.0.0.1"];
+    children.push(startChild("web", process.execPath, webArgs, appEnv));
     children.push(startChild("worker", process.execPath, ["--import", "tsx", "worker/index.ts"], appEnv));
     await waitForHealth(baseUrl, 60_000);
 

@@ -1,5 +1,5 @@
 /**
- * The API's doors, over the real socket against the production server (`next start`):
+ * The API's doors, over the real socket against the production server (scripts/web-server.ts):
  * what a client relies on (status, headers, the connection, the server's memory) is
  * only true if it is true there. Needs the production build that `npm test` makes first
  * (in NEXT_DIST_DIR, default .next); without one, this file is skipped with a message.
@@ -8,30 +8,23 @@
  * fresh emails), and the rows are deleted afterwards: the browser tests that follow under
  * `npm test` log in from 127.0.0.1 against the same database and must find no lock.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@/lib/embedded/ports";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
+import { distDir, hasBuild, startWebServer, WEB_SERVER_HOOK_TIMEOUT_MS, type WebServer } from "../support/web-server";
 
-const distDir = process.env.NEXT_DIST_DIR || ".next";
-const hasBuild = fs.existsSync(path.resolve(distDir, "BUILD_ID"));
 if (!hasBuild) console.warn(`[auth-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`);
 
 const MB = 1024 * 1024;
 const ATTACK_BYTES = 300 * MB;
 /** How much the server's resident memory (peak included) may grow while refusing 300 MB. */
 const MAX_GROWTH_BYTES = 100 * MB;
-const STARTUP_TIMEOUT_MS = 60_000;
 
 const handle = testDb();
-let server: ChildProcess | undefined;
-let output = "";
+let server: WebServer | undefined;
 let base = "";
-let port = 0;
 let t: TestTenant;
 const runTag = randomBytes(4).toString("hex");
 /** This run's client address: TEST-NET-1 (RFC 5737), never 127.0.0.1. */
@@ -41,32 +34,12 @@ const keysUsed = new Set<string>([`ip:${address}`]);
 beforeAll(async () => {
   if (!hasBuild) return;
   t = await createTestTenant(handle, "wire");
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), PUBLIC_URL: base },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited with ${server.exitCode}:\n${output}`);
-    const up = await fetch(`${base}/openapi.json`).then((r) => r.ok).catch(() => false);
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`next start did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${output}`);
-}, STARTUP_TIMEOUT_MS + 10_000);
+  server = await startWebServer();
+  base = server.base;
+}, WEB_SERVER_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    server.kill("SIGTERM");
-    const timer = setTimeout(() => server!.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await server?.stop();
   if (keysUsed.size) await handle.sql`DELETE FROM login_failures WHERE key IN ${handle.sql([...keysUsed])}`;
   await handle.close();
 });
@@ -155,7 +128,7 @@ async function settle(ms: number) {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-describe.skipIf(!hasBuild)("the API's doors over the wire (next start)", () => {
+describe.skipIf(!hasBuild)("the API's doors over the wire (the production web server)", () => {
   it("refuses a 300 MB login form early (413 or a closed connection), with the server's memory flat", async () => {
     // Warm up the route and the pages it uses, so that their first-load cost is not counted.
     for (let i = 0; i < 3; i++) {
@@ -167,7 +140,7 @@ describe.skipIf(!hasBuild)("the API's doors over the wire (next start)", () => {
       });
     }
     await settle(500);
-    const before = memory(server!.pid!);
+    const before = memory(server!.child.pid!);
 
     const results: Record<string, Refusal> = {};
     for (const [label, opts] of [
@@ -179,7 +152,7 @@ describe.skipIf(!hasBuild)("the API's doors over the wire (next start)", () => {
     }
     results["token JSON, chunked (no length)"] = await postHuge("/auth/token", { declare: false, contentType: "application/json" });
     await settle(500);
-    const after = memory(server!.pid!);
+    const after = memory(server!.child.pid!);
     console.log(
       `[auth-wire] 300 MB bodies: ${Object.entries(results)
         .map(([k, r]) => `${k}: ${r.status ?? r.closed} after ${(r.sentBytes / MB).toFixed(1)} MB sent, ${r.ms} ms`)

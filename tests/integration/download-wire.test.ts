@@ -6,28 +6,21 @@
  * Content-Length (docs/decisions/0005). Needs the production build that `npm test`
  * makes first (NEXT_DIST_DIR, default .next); without one, this file is skipped.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireAuthSecret } from "@/lib/config";
 import { demoBinary } from "@/lib/demo/binary";
-import { freePort } from "@/lib/embedded/ports";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { createTestTenant, testDb } from "../support/db";
 import { createTestFirmware, type TestFirmware } from "../support/download-server";
+import { distDir, hasBuild, startWebServer, WEB_SERVER_HOOK_TIMEOUT_MS, type WebServer } from "../support/web-server";
 
-const distDir = process.env.NEXT_DIST_DIR || ".next";
-const hasBuild = fs.existsSync(path.resolve(distDir, "BUILD_ID"));
 if (!hasBuild) console.warn(`[download-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`);
 
 const SIZE = 300_000;
-const STARTUP_TIMEOUT_MS = 60_000;
 
 const handle = testDb();
-let server: ChildProcess | undefined;
-let output = "";
+let server: WebServer | undefined;
 let base = "";
 let fw: TestFirmware;
 let content: Buffer;
@@ -37,32 +30,12 @@ beforeAll(async () => {
   const t = await createTestTenant(handle, "dlwire");
   fw = await createTestFirmware(handle.db, t.tenantId, { version: "9.1.0", size: SIZE });
   content = demoBinary(`test-firmware-${t.tenantId}-9.1.0`, SIZE);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ["--import", "tsx", "scripts/web-server.ts", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), PUBLIC_URL: base },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  server.stdout!.on("data", (d) => (output += d));
-  server.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the web server exited with ${server.exitCode}:\n${output}`);
-    const up = await fetch(`${base}/openapi.json`).then((r) => r.ok).catch(() => false);
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the web server did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${output}`);
-}, STARTUP_TIMEOUT_MS + 10_000);
+  server = await startWebServer();
+  base = server.base;
+}, WEB_SERVER_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((r) => server!.once("exit", r));
-    process.kill(server.pid!, "SIGTERM");
-    const timer = setTimeout(() => server!.pid && process.kill(server!.pid, "SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await server?.stop();
   await handle.close();
 });
 

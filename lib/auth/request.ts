@@ -17,7 +17,7 @@ export async function principalFromRequest(db: Db, req: Request): Promise<Princi
 
 /**
  * The client's address for the login throttle: the first entry of X-Forwarded-For (which
- * `next start` fills in from the socket when the client sent none, and which a reverse
+ * Next's server fills in from the socket when the client sent none, and which a reverse
  * proxy in front must overwrite, or anyone could choose their own), else X-Real-IP,
  * else "unknown" (a request without either, as in tests calling handlers directly).
  * IPv4-mapped IPv6 ("::ffff:127.0.0.1") is the IPv4 address; at most 64 characters.

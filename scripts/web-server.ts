@@ -14,6 +14,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import { parseArgs } from "node:util";
+import { isPostgresClosedSocketWrite } from "@/lib/db/client";
 import { webDb } from "@/lib/db/web";
 import { sendFirmwareDownload } from "@/lib/http/download";
 
@@ -21,6 +22,17 @@ import { sendFirmwareDownload } from "@/lib/http/download";
 const DOWNLOAD = /^\/firmware\/([^/]+)\/download$/;
 /** How long open connections get to finish after SIGTERM before they are cut. */
 const CLOSE_GRACE_MS = 5_000;
+
+// postgres.js's write on a closed socket during a database restart is survived, as in the
+// worker (lib/db/client.ts says why); any other uncaught error ends the process as usual.
+process.on("uncaughtException", (err) => {
+  if (isPostgresClosedSocketWrite(err)) {
+    console.error(`[web] database connection closed under a pending write (postgres.js): ${err.message}; continuing`);
+    return;
+  }
+  console.error(err);
+  process.exit(1);
+});
 
 // Next reads NODE_ENV as it loads, hence the import below it (the launchers set it too).
 (process.env as Record<string, string | undefined>).NODE_ENV ??= "production";

@@ -36,8 +36,8 @@ export function createDb(url: string, opts: { max?: number; name?: string } = {}
  * #1209 are not released). It escapes every try/catch and would end the process in the
  * middle of a database restart. The pool opens a new connection, and a query that waited on
  * the closed one is bounded by the worker's own timeouts (the intake retries a batch not
- * written in time; a tick that hangs is let go), so the worker process logs this one error
- * and goes on; any other uncaught error still ends it.
+ * written in time; a tick that hangs is let go), so the worker and the web server
+ * (scripts/web-server.ts) log this one error and go on; any other uncaught error still ends them.
  */
 export function isPostgresClosedSocketWrite(err: unknown): boolean {
   return (

@@ -5,7 +5,7 @@
  *
  * Every exported method handler of every app/**\/route.ts is called directly with a
  * real Request (the same code path as over HTTP: auth, parsing, the error mapper, RLS).
- * Inputs come from a seeded PRNG (mulberry32), so a failure reproduces:
+ * Inputs come from a seeded PRNG (mulberry32, chaos/rng.ts), so a failure reproduces:
  *
  *   FUZZ_SEED=<seed> npx vitest run tests/integration/fuzz.test.ts
  *
@@ -82,6 +82,7 @@ import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { storeBuffer } from "@/lib/ota/storage";
 import { authAs, type Handler } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
+import { seededRng } from "../../chaos/rng";
 
 // A firmware directory of this file's own, so that uploads by test files running in
 // parallel cannot show up in the before/after comparison. Set before anything reads
@@ -171,16 +172,6 @@ function routeFilesOnDisk(): string[] {
 
 // ── Seeded randomness ───────────────────────────────────────────────────────────
 
-function mulberry32(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function fnv1a(s: string) {
   let h = 0x811c9dc5;
   for (const c of s) h = Math.imul(h ^ c.codePointAt(0)!, 0x01000193) >>> 0;
@@ -190,7 +181,7 @@ function fnv1a(s: string) {
 class Rng {
   readonly next: () => number;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = seededRng(seed);
   }
   int(min: number, max: number) {
     return min + Math.floor(this.next() * (max - min + 1));

@@ -55,11 +55,13 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   }
   const int = (name: string, v: string | undefined, min: number, max: number) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer from ${min} to ${max}\n${USAGE}`);
     return n;
   };
   const devices = int("devices", values.devices, 1000, 10_000_000);
-  if (values.broker !== "aedes" && values.broker !== "mosquitto") throw new Error(`--broker must be aedes or mosquitto\n${USAGE}`);
+  if (values.broker !== "aedes" && values.broker !== "mosquitto")
+    throw new Error(`--broker must be aedes or mosquitto\n${USAGE}`);
   const sample = int("sample", values.sample ?? String(Math.min(devices, 100_000)), 1000, 10_000_000);
   return {
     devices,

@@ -37,7 +37,12 @@ function sampleCommand(campaignId: number): string {
  * subscriber here, on the same broker the engine uses. Measured at the subscriber,
  * first to last message, exactly as dispatch is.
  */
-export async function brokerCeiling(url: string, count: number, window: number, campaignId: number): Promise<DeliveryResult> {
+export async function brokerCeiling(
+  url: string,
+  count: number,
+  window: number,
+  campaignId: number,
+): Promise<DeliveryResult> {
   const tenantId = `bench-ceiling-${randomBytes(3).toString("hex")}`;
   const sub = await countingSubscriber(url, `tenant/${tenantId}/device/+/ota`);
   const job: PublisherJob = { kind: "ceiling", url, tenantId, count, window, payload: sampleCommand(campaignId) };
@@ -55,7 +60,12 @@ export async function brokerCeiling(url: string, count: number, window: number, 
 }
 
 /** Waits until `counter` reaches `target`, or has not moved for `stallMs` (messages were dropped). */
-export async function waitForCount(counter: Counter, target: number, stallMs: number, deadlineMs = 1_800_000): Promise<void> {
+export async function waitForCount(
+  counter: Counter,
+  target: number,
+  stallMs: number,
+  deadlineMs = 1_800_000,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   let last = -1;
   let since = Date.now();

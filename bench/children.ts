@@ -27,7 +27,12 @@ export interface BenchChild {
 }
 
 /** Runs `node --import tsx <script>` with `env`; stdout lines that are JSON are messages. */
-export function spawnTsx(name: string, script: string, env: NodeJS.ProcessEnv, opts: { logFile?: string } = {}): BenchChild {
+export function spawnTsx(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  opts: { logFile?: string } = {},
+): BenchChild {
   const proc = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: ["pipe", "pipe", "pipe"] });
   const lines: string[] = [];
   const messages: Record<string, unknown>[] = [];
@@ -60,7 +65,10 @@ export function spawnTsx(name: string, script: string, env: NodeJS.ProcessEnv, o
   const tail = () => lines.slice(-40).join("\n");
   const waitFor = <T>(find: () => T | undefined, what: string, timeoutMs: number): Promise<T> =>
     new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`${name}: no ${what} within ${timeoutMs} ms\n${tail()}`)), timeoutMs);
+      const deadline = setTimeout(
+        () => reject(new Error(`${name}: no ${what} within ${timeoutMs} ms\n${tail()}`)),
+        timeoutMs,
+      );
       const check = () => {
         const found = find();
         if (found !== undefined) {

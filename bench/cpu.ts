@@ -41,7 +41,11 @@ export interface CpuMeter {
 }
 
 /** `pids` are fixed processes by name; PostgreSQL backends of `database` are found at each end. */
-export function cpuMeter(sql: postgres.Sql, database: string, pids: () => Record<string, number | undefined>): CpuMeter {
+export function cpuMeter(
+  sql: postgres.Sql,
+  database: string,
+  pids: () => Record<string, number | undefined>,
+): CpuMeter {
   const backends = async () => {
     const rows = await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${database}`;
     return rows.map((r) => r.pid);
@@ -67,7 +71,10 @@ export function cpuMeter(sql: postgres.Sql, database: string, pids: () => Record
           const bench = b.bench.user + b.bench.system - (a.bench.user + a.bench.system);
           cores.bench = Math.round((bench / 1e6 / seconds) * 100) / 100;
           const total = b.machine.total - a.machine.total;
-          return { machine: total > 0 ? Math.round(((b.machine.busy - a.machine.busy) / total) * 100) / 100 : 0, cores };
+          return {
+            machine: total > 0 ? Math.round(((b.machine.busy - a.machine.busy) / total) * 100) / 100 : 0,
+            cores,
+          };
         },
       };
     },

@@ -25,7 +25,8 @@ export async function copyCeiling(handle: DbHandle, tenantId: string, n: number)
       }
     }
     const t0 = performance.now();
-    const writable = await sql`COPY bench_copy_scratch (tenant_id, campaign_id, device_id, status, canary) FROM STDIN`.writable();
+    const writable =
+      await sql`COPY bench_copy_scratch (tenant_id, campaign_id, device_id, status, canary) FROM STDIN`.writable();
     await pipeline(Readable.from(rows()), writable);
     const ms = performance.now() - t0;
     const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM bench_copy_scratch`;
@@ -37,12 +38,21 @@ export async function copyCeiling(handle: DbHandle, tenantId: string, n: number)
 }
 
 /** The engine's work: one createCampaign of every device in the group, timed end to end. */
-export async function createBenchCampaign(handle: DbHandle, fleet: Fleet): Promise<{ ms: number; campaignId: number; eligible: number }> {
-  const body = CampaignCreate.parse({ name: `Bench ${fleet.n}`, firmware_version_id: fleet.fwId, target_group_id: GROUP, rollout_rate: 1000 });
+export async function createBenchCampaign(
+  handle: DbHandle,
+  fleet: Fleet,
+): Promise<{ ms: number; campaignId: number; eligible: number }> {
+  const body = CampaignCreate.parse({
+    name: `Bench ${fleet.n}`,
+    firmware_version_id: fleet.fwId,
+    target_group_id: GROUP,
+    rollout_rate: 1000,
+  });
   const t0 = performance.now();
   const c = await withTenant(handle.db, fleet.tenantId, (tx) => createCampaign(tx, fleet.tenantId, body, "bench"));
   const ms = performance.now() - t0;
-  if (c.eligible_devices !== fleet.n) throw new Error(`campaign has ${c.eligible_devices} eligible devices, expected ${fleet.n}`);
+  if (c.eligible_devices !== fleet.n)
+    throw new Error(`campaign has ${c.eligible_devices} eligible devices, expected ${fleet.n}`);
   return { ms, campaignId: c.id, eligible: c.eligible_devices };
 }
 

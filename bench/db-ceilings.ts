@@ -47,7 +47,13 @@ export interface DbFigures {
  *    Its cost per batch does not depend on how many batches run, and it is slow enough
  *    that the whole sample would dominate the run.
  */
-export async function dbFigures(handle: DbHandle, databaseUrl: string, fleet: Fleet, applyDevices: number, log: (line: string) => void): Promise<DbFigures> {
+export async function dbFigures(
+  handle: DbHandle,
+  databaseUrl: string,
+  fleet: Fleet,
+  applyDevices: number,
+  log: (line: string) => void,
+): Promise<DbFigures> {
   const { sql } = handle;
   const { campaignId, ms: creationMs } = await createBenchCampaign(handle, fleet);
   await sql`UPDATE ota_campaigns SET status = 'RUNNING', started_at = now(), rollout_rate = ${fleet.n}, max_in_flight = NULL WHERE id = ${campaignId}`;
@@ -75,8 +81,10 @@ export async function dbFigures(handle: DbHandle, databaseUrl: string, fleet: Fl
   // the counter trigger), and nothing for finding them. Keyed by (tenant, campaign,
   // device) instead, the planner hashes the campaign's every row per batch (measured:
   // ~50 of ~85 ms per batch of 2000 at 100,000 rows), which is no ceiling.
-  const rowIds = (await sql<{ id: string }[]>`
-    SELECT id FROM ota_device_status WHERE tenant_id = ${fleet.tenantId} AND campaign_id = ${campaignId} ORDER BY device_id`).map((r) => r.id);
+  const rowIds = (
+    await sql<{ id: string }[]>`
+    SELECT id FROM ota_device_status WHERE tenant_id = ${fleet.tenantId} AND campaign_id = ${campaignId} ORDER BY device_id`
+  ).map((r) => r.id);
   const t1 = performance.now();
   let rows = 0;
   for (const w of WAVES) {
@@ -109,7 +117,13 @@ export async function dbFigures(handle: DbHandle, databaseUrl: string, fleet: Fl
   // The plan of the engine's own statements for one batch of 2000 (the first wave's
   // first batch, run once to capture its SQL, then explained and rolled back).
   await resetRows();
-  const applyPlans = await explainApply(handle, databaseUrl, reportsFor(applyIds.slice(0, INGEST_BATCH), WAVES[0]!), resetRows, "scratch_apply");
+  const applyPlans = await explainApply(
+    handle,
+    databaseUrl,
+    reportsFor(applyIds.slice(0, INGEST_BATCH), WAVES[0]!),
+    resetRows,
+    "scratch_apply",
+  );
 
   const applyRuns: DbFigures["engineApply"][] = [];
   for (const size of [INGEST_BATCH, SMALL_BATCH]) {
@@ -135,7 +149,11 @@ export async function dbFigures(handle: DbHandle, databaseUrl: string, fleet: Fl
     rawUpdate: { rows, ms: Math.round(rawMs), perSecond: perSecond(rows, rawMs), batch: INGEST_BATCH },
     engineApply: applyRuns[0]!,
     engineApplySmallBatch: applyRuns[1]!,
-    engineDispatchDb: { devices: d.dispatched, ms: Math.round(dispatchMs), perSecond: perSecond(d.dispatched, dispatchMs) },
+    engineDispatchDb: {
+      devices: d.dispatched,
+      ms: Math.round(dispatchMs),
+      perSecond: perSecond(d.dispatched, dispatchMs),
+    },
   };
 }
 

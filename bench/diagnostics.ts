@@ -22,7 +22,12 @@ export interface Plan {
  * statements; then, in one transaction that is rolled back, the recorded statements are
  * replayed in order (the role and tenant settings as they are, every SELECT explained).
  */
-export async function explainRoutes(handle: DbHandle, databaseUrl: string, fleet: Fleet, campaignId: number): Promise<Record<string, Plan>> {
+export async function explainRoutes(
+  handle: DbHandle,
+  databaseUrl: string,
+  fleet: Fleet,
+  campaignId: number,
+): Promise<Record<string, Plan>> {
   const deep = Math.floor(fleet.n / 2 / 50) * 50;
   const routes: Record<string, (tx: Tx) => Promise<unknown>> = {
     detail: (tx) => getCampaign(tx, fleet.tenantId, campaignId),
@@ -31,9 +36,13 @@ export async function explainRoutes(handle: DbHandle, databaseUrl: string, fleet
   };
   const out: Record<string, Plan> = {};
   for (const [name, fn] of Object.entries(routes)) {
-    const seen = await captureStatements(databaseUrl, (dbg) => withTenant(drizzle(dbg, { schema }), fleet.tenantId, fn));
+    const seen = await captureStatements(databaseUrl, (dbg) =>
+      withTenant(drizzle(dbg, { schema }), fleet.tenantId, fn),
+    );
     // Not the transaction's own statements, nor postgres.js's one-time look-up of array types.
-    const statements = seen.filter((st) => !/^\s*(begin|commit|rollback)\b/i.test(st.text) && !/pg_catalog\./.test(st.text));
+    const statements = seen.filter(
+      (st) => !/^\s*(begin|commit|rollback)\b/i.test(st.text) && !/pg_catalog\./.test(st.text),
+    );
     let i = 0;
     await handle.sql
       .begin(async (tx) => {
@@ -61,7 +70,10 @@ export async function explainRoutes(handle: DbHandle, databaseUrl: string, fleet
 }
 
 /** The campaign's counters against a GROUP BY over its rows: the engine's invariant, checked after the flood. */
-export async function countersExact(handle: DbHandle, campaignId: number): Promise<{ exact: boolean; counters: Record<string, number>; rows: Record<string, number> }> {
+export async function countersExact(
+  handle: DbHandle,
+  campaignId: number,
+): Promise<{ exact: boolean; counters: Record<string, number>; rows: Record<string, number> }> {
   const [c] = await handle.sql<Record<string, number>[]>`
     SELECT pending, downloading, installing, succeeded, failed, skipped FROM ota_campaigns WHERE id = ${campaignId}`;
   const g = await handle.sql<{ status: string; n: number }[]>`
@@ -83,9 +95,16 @@ export async function countersExact(handle: DbHandle, campaignId: number): Promi
  * Runs `fn` on a connection of its own that records every statement it sends, so that
  * the engine's own SQL (with its parameters) can be explained without copying it here.
  */
-export async function captureStatements(databaseUrl: string, fn: (sql: postgres.Sql) => Promise<unknown>): Promise<{ text: string; params: unknown[] }[]> {
+export async function captureStatements(
+  databaseUrl: string,
+  fn: (sql: postgres.Sql) => Promise<unknown>,
+): Promise<{ text: string; params: unknown[] }[]> {
   const seen: { text: string; params: unknown[] }[] = [];
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, debug: (_c, text, params) => seen.push({ text, params: params as unknown[] }) });
+  const sql = postgres(databaseUrl, {
+    max: 1,
+    onnotice: () => {},
+    debug: (_c, text, params) => seen.push({ text, params: params as unknown[] }),
+  });
   try {
     await fn(sql);
   } finally {
@@ -95,14 +114,24 @@ export async function captureStatements(databaseUrl: string, fn: (sql: postgres.
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of statements in one transaction that is rolled back. */
-export async function explainRolledBack(sql: postgres.Sql, statements: { name: string; text: string; params: unknown[] }[]): Promise<Record<string, Plan>> {
+export async function explainRolledBack(
+  sql: postgres.Sql,
+  statements: { name: string; text: string; params: unknown[] }[],
+): Promise<Record<string, Plan>> {
   const out: Record<string, Plan> = {};
   await sql
     .begin(async (tx) => {
       for (const s of statements) {
-        const rows = await tx.unsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, s.params as postgres.ParameterOrJSON<never>[]);
+        const rows = await tx.unsafe<{ "QUERY PLAN": string }[]>(
+          `EXPLAIN (ANALYZE, BUFFERS) ${s.text}`,
+          s.params as postgres.ParameterOrJSON<never>[],
+        );
         const plan = rows.map((r) => r["QUERY PLAN"]);
-        out[s.name] = { statement: s.text.replace(/\s+/g, " ").slice(0, 300), executionMs: Number(/Execution Time: ([\d.]+) ms/.exec(plan.join("\n"))?.[1] ?? NaN), plan };
+        out[s.name] = {
+          statement: s.text.replace(/\s+/g, " ").slice(0, 300),
+          executionMs: Number(/Execution Time: ([\d.]+) ms/.exec(plan.join("\n"))?.[1] ?? NaN),
+          plan,
+        };
       }
       throw new RolledBack();
     })
@@ -141,7 +170,13 @@ export async function explainApply(
  * the campaign's own rows (applied once to record it, then put back), and of the tick's
  * timeout sweep with every device in flight (it changes nothing: no device is silent yet).
  */
-export async function explainBeforeFlood(handle: DbHandle, databaseUrl: string, fleet: Fleet, campaignId: number, flood: number): Promise<Record<string, Plan>> {
+export async function explainBeforeFlood(
+  handle: DbHandle,
+  databaseUrl: string,
+  fleet: Fleet,
+  campaignId: number,
+  flood: number,
+): Promise<Record<string, Plan>> {
   const ids = Array.from({ length: Math.min(2000, flood) }, (_, i) => deviceId(i));
   const batch: StatusReport[] = ids.map((d) => ({
     tenantId: fleet.tenantId,
@@ -161,7 +196,9 @@ export async function explainBeforeFlood(handle: DbHandle, databaseUrl: string, 
       WHERE tenant_id = ${fleet.tenantId} AND campaign_id = ${campaignId} AND device_id = ANY(${ids})`,
     "campaign_apply",
   );
-  const sweep = await captureStatements(databaseUrl, (dbg) => expireSilentDevices(dbg, { tenants: [fleet.tenantId], graceMs: 60_000 }));
+  const sweep = await captureStatements(databaseUrl, (dbg) =>
+    expireSilentDevices(dbg, { tenants: [fleet.tenantId], graceMs: 60_000 }),
+  );
   const tick = await explainRolledBack(
     handle.sql,
     sweep.filter((c) => /\bUPDATE\b/.test(c.text)).map((c) => ({ name: "tick_timeout_sweep", ...c })),

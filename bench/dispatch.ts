@@ -20,10 +20,17 @@ export interface DispatchResult extends DeliveryResult {
  * and counts the commands at one wildcard subscriber on the devices' command topics,
  * first to last, as the broker ceiling is counted.
  */
-export async function measureDispatch(handle: DbHandle, mqttUrl: string, fleet: Fleet, campaignId: number): Promise<DispatchResult> {
+export async function measureDispatch(
+  handle: DbHandle,
+  mqttUrl: string,
+  fleet: Fleet,
+  campaignId: number,
+): Promise<DispatchResult> {
   const sub = await countingSubscriber(mqttUrl, `tenant/${fleet.tenantId}/device/+/ota`);
   try {
-    await withTenant(handle.db, fleet.tenantId, (tx) => transitionCampaign(tx, fleet.tenantId, campaignId, "start", "bench"));
+    await withTenant(handle.db, fleet.tenantId, (tx) =>
+      transitionCampaign(tx, fleet.tenantId, campaignId, "start", "bench"),
+    );
     const started = Date.now();
     await waitForCount(sub, fleet.n, 15_000);
     // The last chunk's DOWNLOADING commits after its acknowledgements: wait for it.

@@ -39,7 +39,14 @@ interface PublisherDone {
   acked: number;
 }
 
-const PROCESSED_KEYS = ["applied", "stale", "merged", "dropped_unknown", "dropped_bad_payload", "dropped_bad_topic"] as const;
+const PROCESSED_KEYS = [
+  "applied",
+  "stale",
+  "merged",
+  "dropped_unknown",
+  "dropped_bad_payload",
+  "dropped_bad_topic",
+] as const;
 
 /**
  * The flood: `publishers` connections (a process of their own) send three reports per

@@ -4,7 +4,6 @@ import type { Fleet } from "./fleet";
 import type { ProbeJob, ProbeKind } from "./procs/api-probe";
 import { latency, type Latency } from "./stats";
 
-
 export interface Probe {
   setPhase: (phase: string) => void;
   stop: () => Promise<{ byPhase: Record<string, Partial<Record<ProbeKind, Latency>>>; errors: string[] }>;
@@ -41,7 +40,10 @@ export async function startProbe(opts: {
     setPhase: (phase) => child.send({ cmd: "phase", phase }),
     stop: async () => {
       child.send({ cmd: "stop" });
-      const r = await child.next<{ samples: Record<string, Partial<Record<ProbeKind, number[]>>>; errors: string[] }>("result", 120_000);
+      const r = await child.next<{ samples: Record<string, Partial<Record<ProbeKind, number[]>>>; errors: string[] }>(
+        "result",
+        120_000,
+      );
       await child.stop();
       const byPhase: Record<string, Partial<Record<ProbeKind, Latency>>> = {};
       for (const [phase, kinds] of Object.entries(r.samples)) {

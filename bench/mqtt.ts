@@ -13,7 +13,11 @@ export interface Counter {
 
 /** One wildcard subscriber at QoS 1 that counts what it receives (and acknowledges at once). */
 export async function countingSubscriber(url: string, filter: string): Promise<Counter> {
-  const client = await mqtt.connectAsync(url, { clientId: `bench-sub-${randomBytes(4).toString("hex")}`, clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `bench-sub-${randomBytes(4).toString("hex")}`,
+    clean: true,
+    reconnectPeriod: 0,
+  });
   const seen = new Set<string>();
   const c: Counter = {
     count: 0,

@@ -20,10 +20,26 @@ export interface BenchResult {
   sample: number;
   /** HEAD, and whether the engine's files (ENGINE_PATHS) differed from it. */
   git: { commit: string; dirty: boolean };
-  machine: { cpus: number; cpu_model: string; mem_gib: number; node: string; os: string; loadavg_start: number[]; loadavg_end: number[] };
+  machine: {
+    cpus: number;
+    cpu_model: string;
+    mem_gib: number;
+    node: string;
+    os: string;
+    loadavg_start: number[];
+    loadavg_end: number[];
+  };
   postgres: BenchServices["postgres"];
   broker: BenchServices["broker"];
-  setup: { worker: string; tick_ms: number; ingest_tick_ms: number; publishers: number; window: number; probe_gap_ms: number; probe: string };
+  setup: {
+    worker: string;
+    tick_ms: number;
+    ingest_tick_ms: number;
+    publishers: number;
+    window: number;
+    probe_gap_ms: number;
+    probe: string;
+  };
   fleet_build_ms: number;
   creation: { campaign_ms: number; copy_ms: number; ratio: number; target: string; met: boolean };
   dispatch: DispatchResult & { ceiling: DeliveryResult; ratio: number; target: string; met: boolean };
@@ -36,7 +52,12 @@ export interface BenchResult {
     second_creation_ms: number;
     plans: Record<string, Plan>;
   };
-  latency: { by_phase: Record<string, Partial<Record<ProbeKind, Latency>>>; errors: string[]; target: string; met: boolean };
+  latency: {
+    by_phase: Record<string, Partial<Record<ProbeKind, Latency>>>;
+    errors: string[];
+    target: string;
+    met: boolean;
+  };
   memory: { worker_peak_mib: number | null; by_phase_mib: Record<string, number>; how: string };
   counters: { exact: boolean; counters: Record<string, number>; rows: Record<string, number> };
   /** Per phase: the machine's busy share, and cores' worth used by the worker, broker, PostgreSQL backends, probe, bench. */
@@ -61,7 +82,8 @@ const ENGINE_PATHS = ["lib", "worker", "drizzle", "app/customer/ota/campaigns/[i
 export function gitInfo(): BenchResult["git"] {
   try {
     const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", ...ENGINE_PATHS], { encoding: "utf8" }).trim() !== "";
+    const dirty =
+      execFileSync("git", ["status", "--porcelain", "--", ...ENGINE_PATHS], { encoding: "utf8" }).trim() !== "";
     return { commit, dirty };
   } catch {
     return { commit: "?", dirty: false };
@@ -105,7 +127,9 @@ export function toMarkdown(r: BenchResult): string {
     `- Ingestion's database part (the engine's applyReports called in-process, batches of ${r.diagnostics.engine_apply_reports.batch}, ${n(r.diagnostics.engine_apply_reports.reports)} reports): ${n(r.diagnostics.engine_apply_reports.perSecond)} reports/s (${round(r.diagnostics.engine_apply_reports.perSecond / r.ingestion.ceiling.perSecond)} × the raw UPDATE ceiling of ${n(r.ingestion.ceiling.rows)} rows in batches of ${r.ingestion.ceiling.batch}); in batches of ${r.diagnostics.engine_apply_reports_batch_500.batch}: ${n(r.diagnostics.engine_apply_reports_batch_500.perSecond)} reports/s.`,
     `- Creation, second sample (the scratch tenant's campaign of ${n(r.sample)} devices, same run): ${ms(r.diagnostics.second_creation_ms)}.`,
     `- Counters after the flood equal a GROUP BY over the device rows: ${r.counters.exact ? "yes" : `NO (${JSON.stringify(r.counters)})`}.`,
-    `- Worker peak RSS by phase (sampled every 100 ms): ${Object.entries(r.memory.by_phase_mib).map(([p, v]) => `${p} ${Math.round(v)} MiB`).join(", ")}. ${r.memory.how}.`,
+    `- Worker peak RSS by phase (sampled every 100 ms): ${Object.entries(r.memory.by_phase_mib)
+      .map(([p, v]) => `${p} ${Math.round(v)} MiB`)
+      .join(", ")}. ${r.memory.how}.`,
     `- Fleet build (devices + memberships, INSERT … SELECT generate_series): ${ms(r.fleet_build_ms)}.`,
     "",
     "### Where the CPU went",
@@ -138,7 +162,9 @@ export function toMarkdown(r: BenchResult): string {
     "",
     "| statement | execution | what the plan shows |",
     "| --- | --- | --- |",
-    ...Object.entries(r.diagnostics.plans).map(([k, p]) => `| ${k} | ${p.executionMs} ms | ${planNotes(p.plan).replace(/\|/g, "\\|")} |`),
+    ...Object.entries(r.diagnostics.plans).map(
+      ([k, p]) => `| ${k} | ${p.executionMs} ms | ${planNotes(p.plan).replace(/\|/g, "\\|")} |`,
+    ),
     "",
     `Setup: worker = ${r.setup.worker}; tick ${r.setup.tick_ms} ms for dispatch, ${r.setup.ingest_tick_ms} ms for the flood; ${r.setup.publishers} publisher connections × window ${r.setup.window}. Broker: ${r.broker.note ?? r.broker.kind}.`,
     "",
@@ -174,12 +200,21 @@ function planNotes(plan: string[]): string {
     if (head) node = { name: head[1]!, loops: Number(head[2]) };
     const filtered = /^Rows Removed by Filter: (\d+)/.exec(t);
     if (filtered && Number(filtered[1]) * node.loops > 100_000) {
-      notes.add(`${node.name} × ${node.loops.toLocaleString("en-US")} loops filtered out ${(Number(filtered[1]) * node.loops).toLocaleString("en-US")} rows`);
+      notes.add(
+        `${node.name} × ${node.loops.toLocaleString("en-US")} loops filtered out ${(Number(filtered[1]) * node.loops).toLocaleString("en-US")} rows`,
+      );
     }
     const removed = /Rows Removed by Join Filter: (\d+)/.exec(t);
-    if (removed && Number(removed[1]) > 100_000) notes.add(`join filter discarded ${Number(removed[1]).toLocaleString("en-US")} row pairs (nested loop)`);
-    const scan = /^(Seq Scan|Bitmap Heap Scan|Index Scan|Index Only Scan)(?: using (\S+))? on (\S+).*actual time=[\d.]+\.\.[\d.]+ rows=([\d.]+) loops=(\d+)/.exec(t);
-    if (scan && Number(scan[4]) * Number(scan[5]) >= 10_000) notes.add(`${scan[1]}${scan[2] ? ` ${scan[2]}` : ""} on ${scan[3]}: ${Math.round(Number(scan[4]) * Number(scan[5])).toLocaleString("en-US")} rows`);
+    if (removed && Number(removed[1]) > 100_000)
+      notes.add(`join filter discarded ${Number(removed[1]).toLocaleString("en-US")} row pairs (nested loop)`);
+    const scan =
+      /^(Seq Scan|Bitmap Heap Scan|Index Scan|Index Only Scan)(?: using (\S+))? on (\S+).*actual time=[\d.]+\.\.[\d.]+ rows=([\d.]+) loops=(\d+)/.exec(
+        t,
+      );
+    if (scan && Number(scan[4]) * Number(scan[5]) >= 10_000)
+      notes.add(
+        `${scan[1]}${scan[2] ? ` ${scan[2]}` : ""} on ${scan[3]}: ${Math.round(Number(scan[4]) * Number(scan[5])).toLocaleString("en-US")} rows`,
+      );
     const sort = /Sort Method: (.+)/.exec(t);
     if (sort) notes.add(`sort: ${sort[1]}`);
     const trig = /^Trigger (\S+): time=([\d.]+)/.exec(t);

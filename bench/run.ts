@@ -32,7 +32,8 @@ async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
   const loadStart = os.loadavg();
   const started = performance.now();
-  const isDefault = !process.env.DATABASE_URL && !process.env.MQTT_URL && args.broker === "aedes" && args.devices === 100_000;
+  const isDefault =
+    !process.env.DATABASE_URL && !process.env.MQTT_URL && args.broker === "aedes" && args.devices === 100_000;
   let services: BenchServices | undefined;
   let handle: DbHandle | undefined;
   let cleaning: Promise<void> | undefined;
@@ -51,7 +52,9 @@ async function main(): Promise<number> {
   }
 
   try {
-    log(`${args.devices.toLocaleString("en-US")} devices; ceilings and diagnostics on ${args.sample.toLocaleString("en-US")}; ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(" ")}`);
+    log(
+      `${args.devices.toLocaleString("en-US")} devices; ceilings and diagnostics on ${args.sample.toLocaleString("en-US")}; ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(" ")}`,
+    );
     services = await startBenchServices(args, log);
     const authSecret = randomBytes(32).toString("base64url");
     // What lib/ reads through config() (e.g. tick_interval_ms in a campaign's answer) is this run's.
@@ -74,14 +77,21 @@ async function main(): Promise<number> {
     const fleetBuildMs = performance.now() - t;
     const scratch = await buildFleet(handle.sql, "scratch", args.sample);
     await handle.sql`ANALYZE`;
-    log(`fleets built: ${fleet.tenantId} (${args.devices}) in ${Math.round(fleetBuildMs)} ms, ${scratch.tenantId} (${args.sample})`);
+    log(
+      `fleets built: ${fleet.tenantId} (${args.devices}) in ${Math.round(fleetBuildMs)} ms, ${scratch.tenantId} (${args.sample})`,
+    );
 
     t = performance.now();
     // A ceiling is the best the machine does: the better of two COPYs (the machine may be shared).
-    const copyMs = Math.min(await copyCeiling(handle, fleet.tenantId, args.devices), await copyCeiling(handle, fleet.tenantId, args.devices));
+    const copyMs = Math.min(
+      await copyCeiling(handle, fleet.tenantId, args.devices),
+      await copyCeiling(handle, fleet.tenantId, args.devices),
+    );
     log(`COPY ceiling: ${Math.round(copyMs)} ms (${elapsed(t)})`);
     const creation = await createBenchCampaign(handle, fleet);
-    log(`campaign ${creation.campaignId} created: ${Math.round(creation.ms)} ms (${(creation.ms / copyMs).toFixed(2)} × COPY)`);
+    log(
+      `campaign ${creation.campaignId} created: ${Math.round(creation.ms)} ms (${(creation.ms / copyMs).toFixed(2)} × COPY)`,
+    );
     await liftRateLimit(handle, creation.campaignId, args.devices);
 
     t = performance.now();
@@ -93,13 +103,17 @@ async function main(): Promise<number> {
     ];
     const ceiling = ceilings.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     cpu.broker_ceiling = await phase.end();
-    log(`broker ceiling: ${ceiling.perSecond}/s (${ceiling.received} received, ${ceiling.dropped} dropped; ${elapsed(t)})`);
+    log(
+      `broker ceiling: ${ceiling.perSecond}/s (${ceiling.received} received, ${ceiling.dropped} dropped; ${elapsed(t)})`,
+    );
 
     t = performance.now();
     phase = await meter.start();
     const db = await dbFigures(handle, services.databaseUrl, scratch, args.applySample, log);
     cpu.db_ceilings_and_diagnostics = await phase.end();
-    log(`raw UPDATE ceiling ${db.rawUpdate.perSecond} rows/s; engine applyReports ${db.engineApply.perSecond}/s (batch 500: ${db.engineApplySmallBatch.perSecond}/s); engine dispatch, null broker ${db.engineDispatchDb.perSecond}/s (${elapsed(t)})`);
+    log(
+      `raw UPDATE ceiling ${db.rawUpdate.perSecond} rows/s; engine applyReports ${db.engineApply.perSecond}/s (batch 500: ${db.engineApplySmallBatch.perSecond}/s); engine dispatch, null broker ${db.engineDispatchDb.perSecond}/s (${elapsed(t)})`,
+    );
 
     const workerOpts = {
       sql: handle.sql,
@@ -115,7 +129,9 @@ async function main(): Promise<number> {
     phase = await meter.start();
     const dispatch = await measureDispatch(handle, services.mqttUrl, fleet, creation.campaignId);
     cpu.dispatch = await phase.end();
-    log(`dispatch: ${dispatch.perSecond}/s (${dispatch.received} commands, ${dispatch.dropped} dropped, ${dispatch.duplicates} duplicates, ${dispatch.downloading} DOWNLOADING)`);
+    log(
+      `dispatch: ${dispatch.perSecond}/s (${dispatch.received} commands, ${dispatch.dropped} dropped, ${dispatch.duplicates} duplicates, ${dispatch.downloading} DOWNLOADING)`,
+    );
 
     const dispatchMemory = worker.memory();
     await worker.stop();
@@ -123,8 +139,18 @@ async function main(): Promise<number> {
     const beforeFlood = await explainBeforeFlood(handle, services.databaseUrl, fleet, creation.campaignId, args.flood);
     // The flood runs against a worker at the product's tick: ingestion does not wait for
     // ticks, and a 100 ms tick would run the timeout sweep ten times a second.
-    const ingestWorker = await startWorkerUnderTest({ ...workerOpts, tickMs: args.ingestTickMs, phase: "before flood" });
-    const probe = await startProbe({ databaseUrl: services.databaseUrl, authSecret, fleet, campaignId: creation.campaignId, gapMs: args.probeGapMs });
+    const ingestWorker = await startWorkerUnderTest({
+      ...workerOpts,
+      tickMs: args.ingestTickMs,
+      phase: "before flood",
+    });
+    const probe = await startProbe({
+      databaseUrl: services.databaseUrl,
+      authSecret,
+      fleet,
+      campaignId: creation.campaignId,
+      gapMs: args.probeGapMs,
+    });
     probe.setPhase("idle");
     await sleep(3000);
     ingestWorker.setPhase("ingestion");
@@ -143,7 +169,9 @@ async function main(): Promise<number> {
     });
     cpu.ingestion = await phase.end();
     const latency = await probe.stop();
-    log(`ingestion: ${ingestion.perSecond}/s (${ingestion.processed} of ${ingestion.sent} processed, ${ingestion.dropped} dropped, offered ${ingestion.publishPerSecond}/s)`);
+    log(
+      `ingestion: ${ingestion.perSecond}/s (${ingestion.processed} of ${ingestion.sent} processed, ${ingestion.dropped} dropped, offered ${ingestion.publishPerSecond}/s)`,
+    );
     const ingestMemory = ingestWorker.memory();
     await ingestWorker.stop();
     const memory = {
@@ -165,7 +193,8 @@ async function main(): Promise<number> {
       postgres: services.postgres,
       broker: services.broker,
       setup: {
-        worker: "child process `node --import tsx worker/index.ts` (the real worker), scoped to the bench tenant; one for dispatch, a fresh one for the flood",
+        worker:
+          "child process `node --import tsx worker/index.ts` (the real worker), scoped to the bench tenant; one for dispatch, a fresh one for the flood",
         tick_ms: TICK_MS,
         ingest_tick_ms: args.ingestTickMs,
         publishers: args.publishers,
@@ -181,7 +210,13 @@ async function main(): Promise<number> {
         target: "campaign ≤ 2 × COPY",
         met: creation.ms <= 2 * copyMs,
       },
-      dispatch: { ...dispatch, ceiling, ratio: round(dispatch.perSecond / ceiling.perSecond), target: "≥ 0.5 × broker ceiling", met: dispatch.perSecond >= 0.5 * ceiling.perSecond },
+      dispatch: {
+        ...dispatch,
+        ceiling,
+        ratio: round(dispatch.perSecond / ceiling.perSecond),
+        target: "≥ 0.5 × broker ceiling",
+        met: dispatch.perSecond >= 0.5 * ceiling.perSecond,
+      },
       ingestion: {
         ...ingestion,
         ceiling: db.rawUpdate,

@@ -91,7 +91,16 @@ export async function startBenchServices(args: BenchArgs, log: (line: string) =>
       // the worker's status connection), so that a slow consumer is measured, not dropped.
       fs.writeFileSync(
         conf,
-        [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "max_queued_messages 0", "max_queued_bytes 0", "user root", "log_dest none", ""].join("\n"),
+        [
+          `listener ${port} 127.0.0.1`,
+          "allow_anonymous true",
+          "persistence false",
+          "max_queued_messages 0",
+          "max_queued_bytes 0",
+          "user root",
+          "log_dest none",
+          "",
+        ].join("\n"),
       );
       const proc = spawn(MOSQUITTO, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
       let err = "";
@@ -109,7 +118,13 @@ export async function startBenchServices(args: BenchArgs, log: (line: string) =>
       });
       mqttUrl = `mqtt://127.0.0.1:${port}`;
       const v = await brokerVersion(mqttUrl);
-      broker = { kind: "mosquitto", version: v ?? "mosquitto", managed: true, pid: proc.pid, note: "started by the bench, max_queued_messages 0 (no limit)" };
+      broker = {
+        kind: "mosquitto",
+        version: v ?? "mosquitto",
+        managed: true,
+        pid: proc.pid,
+        note: "started by the bench, max_queued_messages 0 (no limit)",
+      };
       log(`MQTT: ${broker.version} started on ${mqttUrl} (pid ${proc.pid})`);
     } else {
       const port = await freePort();
@@ -117,7 +132,13 @@ export async function startBenchServices(args: BenchArgs, log: (line: string) =>
       stops.push(() => child.stop());
       const ready = await child.next<{ url: string }>("ready", 30_000);
       mqttUrl = ready.url;
-      broker = { kind: "aedes", version: `aedes ${packageVersion("aedes")}`, managed: true, pid: child.pid, note: "embedded default, in a child process of its own" };
+      broker = {
+        kind: "aedes",
+        version: `aedes ${packageVersion("aedes")}`,
+        managed: true,
+        pid: child.pid,
+        note: "embedded default, in a child process of its own",
+      };
       log(`MQTT: aedes on ${mqttUrl} (pid ${child.pid})`);
     }
     return { databaseUrl, mqttUrl, postgres: { kind: pgKind, version }, broker, tmpDir, stop };

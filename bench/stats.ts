@@ -15,7 +15,12 @@ function percentile(sorted: number[], p: number): number {
 export function latency(samples: number[]): Latency {
   const s = [...samples].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 100) / 100;
-  return { n: s.length, median_ms: r(percentile(s, 50)), p99_ms: r(percentile(s, 99)), max_ms: r(s[s.length - 1] ?? NaN) };
+  return {
+    n: s.length,
+    median_ms: r(percentile(s, 50)),
+    p99_ms: r(percentile(s, 99)),
+    max_ms: r(s[s.length - 1] ?? NaN),
+  };
 }
 
 export const perSecond = (count: number, ms: number) => (ms > 0 ? Math.round((count / ms) * 1000) : 0);

@@ -40,7 +40,15 @@ export async function startWorkerUnderTest(opts: {
     OTA_WORKER_TENANTS: opts.tenantId,
     PUBLIC_URL: "http://127.0.0.1:9",
   };
-  for (const k of ["MQTT_SHARED_SUBSCRIPTION", "OTA_INGEST_SESSION", "MQTT_USERNAME", "MQTT_PASSWORD", "DB_POOL_SIZE", "OTA_PUBLISH_TIMEOUT_MS"]) delete env[k];
+  for (const k of [
+    "MQTT_SHARED_SUBSCRIPTION",
+    "OTA_INGEST_SESSION",
+    "MQTT_USERNAME",
+    "MQTT_PASSWORD",
+    "DB_POOL_SIZE",
+    "OTA_PUBLISH_TIMEOUT_MS",
+  ])
+    delete env[k];
   const child = spawnTsx("worker", "worker/index.ts", env, { logFile: path.join(opts.tmpDir, "worker.log") });
   await child.waitForLine(/ready: worker/, 60_000);
 

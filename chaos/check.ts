@@ -73,7 +73,14 @@ interface DbDevice {
   probed: number | null;
 }
 
-const COUNTERS = { pending: "PENDING", downloading: "DOWNLOADING", installing: "INSTALLING", succeeded: "SUCCESS", failed: "FAILED", skipped: "SKIPPED" } as const;
+const COUNTERS = {
+  pending: "PENDING",
+  downloading: "DOWNLOADING",
+  installing: "INSTALLING",
+  succeeded: "SUCCESS",
+  failed: "FAILED",
+  skipped: "SKIPPED",
+} as const;
 
 export async function checkCampaign(
   sql: postgres.Sql,
@@ -131,7 +138,11 @@ export async function checkCampaign(
     deviceFinal: { success: 0, failed: 0, none: 0 },
     dbFinal: { success: 0, failed: 0, timedOut: 0, other: 0 },
   };
-  if (!countersExact) out.counters = { ...counters, ...Object.fromEntries(Object.entries(expected).map(([k, v]) => [`groupby_${k}`, v])) };
+  if (!countersExact)
+    out.counters = {
+      ...counters,
+      ...Object.fromEntries(Object.entries(expected).map(([k, v]) => [`groupby_${k}`, v])),
+    };
 
   for (const d of fleet) {
     const row = byId.get(d.deviceId);
@@ -202,6 +213,13 @@ function timeline(d: DeviceRecord, row: DbDevice | undefined, t0: number): strin
     `commands at ${d.commandsAt.map((t) => at(t)).join(", ") || "never"}`,
     `final ${d.final ?? "none"} sent ${at(d.finalSentAt)}, PUBACK ${at(d.finalAckedAt)}`,
   ];
-  const db = row ? [`dispatched_at ${secs(row.dispatched)}`, `last_report_at ${secs(row.last_report)}`, `probed_at ${secs(row.probed)}`, `completed_at ${secs(row.completed)}`] : [];
+  const db = row
+    ? [
+        `dispatched_at ${secs(row.dispatched)}`,
+        `last_report_at ${secs(row.last_report)}`,
+        `probed_at ${secs(row.probed)}`,
+        `completed_at ${secs(row.completed)}`,
+      ]
+    : [];
   return `device: ${device.join("; ")} | row: ${db.join(", ")}`;
 }

@@ -234,7 +234,15 @@ class ScriptedDevice {
 }
 
 export class ScriptedFleet {
-  readonly stats: FleetStats = { connected: 0, published: 0, acked: 0, publishErrors: 0, reconnects: 0, resentOnReconnect: 0, answeredDuplicates: 0 };
+  readonly stats: FleetStats = {
+    connected: 0,
+    published: 0,
+    acked: 0,
+    publishErrors: 0,
+    reconnects: 0,
+    resentOnReconnect: 0,
+    answeredDuplicates: 0,
+  };
   private readonly devices: ScriptedDevice[];
 
   constructor(private readonly opts: FleetOptions) {

@@ -25,13 +25,28 @@ export function machine(postgres: string, mosquitto: string, loadAtStart: number
   };
 }
 
-const HEAD = ["scenario", "devices", "faults", "reports lost", "DB disagrees with device", "duplicate commands", "counters exact", "time to COMPLETED", "result"];
+const HEAD = [
+  "scenario",
+  "devices",
+  "faults",
+  "reports lost",
+  "DB disagrees with device",
+  "duplicate commands",
+  "counters exact",
+  "time to COMPLETED",
+  "result",
+];
 
 const n = (x: number) => x.toLocaleString("en-US");
 
 function row(r: ScenarioResult): string[] {
   const c = r.check;
-  const problems = c && c.disagreements > 0 ? ` (${Object.entries(c.byProblem).map(([k, v]) => `${n(v)} ${k}`).join(", ")})` : "";
+  const problems =
+    c && c.disagreements > 0
+      ? ` (${Object.entries(c.byProblem)
+          .map(([k, v]) => `${n(v)} ${k}`)
+          .join(", ")})`
+      : "";
   return [
     r.scenario,
     n(r.devices),
@@ -41,7 +56,9 @@ function row(r: ScenarioResult): string[] {
     c ? `${n(c.duplicateCommands)} (${n(c.devicesCommandedMoreThanOnce)} devices)` : "—",
     c ? (c.countersExact ? "yes" : "**no**") : "—",
     r.timeToCompletedS !== null ? `${r.timeToCompletedS} s` : `not COMPLETED`,
-    r.ok ? "pass" : `**FAIL**${r.workerCrashes ? ` (worker crashed ×${r.workerCrashes})` : ""}${r.error ? " (harness error)" : ""}`,
+    r.ok
+      ? "pass"
+      : `**FAIL**${r.workerCrashes ? ` (worker crashed ×${r.workerCrashes})` : ""}${r.error ? " (harness error)" : ""}`,
   ];
 }
 
@@ -49,7 +66,13 @@ function row(r: ScenarioResult): string[] {
 export function textTable(results: ScenarioResult[]): string {
   const rows = [HEAD, ...results.map((r) => row(r).map((x) => x.replaceAll("**", "")))];
   const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r, j) => r.map((x, i) => x.padEnd(widths[i]!)).join("  ") + (j === 0 ? `\n${widths.map((w) => "-".repeat(w)).join("  ")}` : "")).join("\n");
+  return rows
+    .map(
+      (r, j) =>
+        r.map((x, i) => x.padEnd(widths[i]!)).join("  ") +
+        (j === 0 ? `\n${widths.map((w) => "-".repeat(w)).join("  ")}` : ""),
+    )
+    .join("\n");
 }
 
 /** Per scenario: what went wrong, device by device, for the terminal and the document. */
@@ -62,8 +85,10 @@ export function details(r: ScenarioResult, maxExamples = 12): string[] {
       `devices: ${c.deviceFinal.success} SUCCESS, ${c.deviceFinal.failed} FAILED (${r.plannedFailures} planned), ${c.deviceFinal.none} never commanded, ${r.slowDevices} slow; ` +
         `database: ${c.dbFinal.success} SUCCESS, ${c.dbFinal.failed} FAILED, ${c.dbFinal.timedOut} FAILED "Timed out", ${c.dbFinal.other} other`,
     );
-    if (c.neverCommandedFailed) out.push(`${c.neverCommandedFailed} devices never received a command and are FAILED in the database`);
-    if (c.dispatchCountZeroButCommanded) out.push(`${c.dispatchCountZeroButCommanded} devices received a command but their row has dispatch_count = 0`);
+    if (c.neverCommandedFailed)
+      out.push(`${c.neverCommandedFailed} devices never received a command and are FAILED in the database`);
+    if (c.dispatchCountZeroButCommanded)
+      out.push(`${c.dispatchCountZeroButCommanded} devices received a command but their row has dispatch_count = 0`);
     if (c.examples.length > maxExamples) out.push(`the first ${maxExamples} of them (in device order):`);
     for (const e of c.examples.slice(0, maxExamples)) {
       out.push(
@@ -75,7 +100,10 @@ export function details(r: ScenarioResult, maxExamples = 12): string[] {
   }
   const notes = Object.entries(r.workerLog).filter(([, n]) => n > 0);
   if (notes.length) out.push(`worker log: ${notes.map(([k, n]) => `${n} ${k}`).join(", ")}`);
-  if (r.fleet) out.push(`fleet: ${r.fleet.published} reports published, ${r.fleet.reconnects} reconnects, ${r.fleet.resentOnReconnect} re-sent on reconnect, ${r.fleet.answeredDuplicates} repeated commands answered`);
+  if (r.fleet)
+    out.push(
+      `fleet: ${r.fleet.published} reports published, ${r.fleet.reconnects} reconnects, ${r.fleet.resentOnReconnect} re-sent on reconnect, ${r.fleet.answeredDuplicates} repeated commands answered`,
+    );
   if (r.error) out.push(`error: ${r.error.split("\n").slice(0, 4).join(" / ")}`);
   return out;
 }
@@ -110,7 +138,7 @@ export function markdown(results: ScenarioResult[], s: RunSettings, m: Machine, 
     "  false timeout, FAILED is final);",
     "- **DB disagrees with device**: devices whose own final state (SUCCESS/FAILED and the version it runs)",
     "  differs from `ota_device_status.status` and `devices.fw_version` (a device that updated but is",
-    "  FAILED \"Timed out\" in the database is a false failure; SUCCESS for a device that never received a",
+    '  FAILED "Timed out" in the database is a false failure; SUCCESS for a device that never received a',
     "  command is one too);",
     "- **duplicate commands**: commands a device received beyond its first for the campaign (allowed: delivery",
     "  is at least once, and the worker re-sends a command to a silent device before timing it out);",
@@ -160,7 +188,13 @@ export function markdown(results: ScenarioResult[], s: RunSettings, m: Machine, 
       `device_timeout_seconds ${s.deviceTimeoutSeconds}, OTA_PROBE_GRACE_MS ${s.probeGraceMs}, abort_threshold 0.5, ` +
       `${Math.round(s.failRate * 1000) / 10}% of devices failing, ${Math.round(s.slowRate * 1000) / 10}% slow, deadline ${s.deadlineSeconds} s, Mosquitto autosave ${s.autosave}` +
       `${s.ingestSession ? ", OTA_INGEST_SESSION fixed per worker slot" : ", OTA_INGEST_SESSION unset (the engine's default)"}` +
-      `${Object.keys(s.workerEnv).length ? `, worker environment ${Object.entries(s.workerEnv).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}.`,
+      `${
+        Object.keys(s.workerEnv).length
+          ? `, worker environment ${Object.entries(s.workerEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}`
+          : ""
+      }.`,
     "",
     `| ${HEAD.join(" | ")} |`,
     `| ${HEAD.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
@@ -170,7 +204,9 @@ export function markdown(results: ScenarioResult[], s: RunSettings, m: Machine, 
     "",
   ];
   for (const r of results) {
-    lines.push(`- **${r.scenario}**: ${SCENARIOS[r.scenario].describe(r.faults.length)}; rollout rate ${r.rolloutRate} per tick.`);
+    lines.push(
+      `- **${r.scenario}**: ${SCENARIOS[r.scenario].describe(r.faults.length)}; rollout rate ${r.rolloutRate} per tick.`,
+    );
     for (const f of r.faults) lines.push(`  - +${f.at} s: ${f.what}`);
     for (const d of details(r, 5)) {
       if (d.startsWith("    ")) lines.push(`      - ${d.trim()}`);
@@ -188,7 +224,7 @@ const FOUND = [
   "",
   "- **Before durable ingestion** (`57ae004`, reports acknowledged when buffered): worker-kill at 5,000 devices lost",
   "  1,202 final reports, and 1,207 devices disagreed with the database: 1,202 real successes recorded FAILED",
-  "  \"Timed out\", and 5 SUCCESS rows whose device still showed the old `fw_version` (the device row and the",
+  '  "Timed out", and 5 SUCCESS rows whose device still showed the old `fw_version` (the device row and the',
   "  version were two transactions). From `c32c23c` on, the same seed loses nothing.",
   "- **Shared subscriptions after a broker restart** (`7a54e23`): Mosquitto 2.0.11 restores a persistent",
   "  session's `$share/…` subscription from its persistence file, reports the session present, and delivers",

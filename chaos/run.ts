@@ -57,15 +57,19 @@ function parse(argv: string[]) {
   }
   const int = (name: string, v: string | undefined, min: number, max: number) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
   const devices = int("devices", values.devices, 10, 15_000);
   const scenarios: ScenarioName[] =
-    values.scenario === "all" ? [...SCENARIO_NAMES] : values.scenario!.split(",").map((n) => {
-      if (!(SCENARIO_NAMES as readonly string[]).includes(n)) throw new Error(`unknown scenario ${n}; one of: all, ${SCENARIO_NAMES.join(", ")}`);
-      return n as ScenarioName;
-    });
+    values.scenario === "all"
+      ? [...SCENARIO_NAMES]
+      : values.scenario!.split(",").map((n) => {
+          if (!(SCENARIO_NAMES as readonly string[]).includes(n))
+            throw new Error(`unknown scenario ${n}; one of: all, ${SCENARIO_NAMES.join(", ")}`);
+          return n as ScenarioName;
+        });
   const failRate = Number(values["fail-rate"]);
   if (!(failRate >= 0 && failRate < 0.5)) throw new Error("--fail-rate must be from 0 to 0.5");
   const slowRate = Number(values["slow-rate"]);
@@ -81,12 +85,16 @@ function parse(argv: string[]) {
       seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int("seed", values.seed, 0, 2 ** 32 - 1),
       tickMs: int("tick-ms", values["tick-ms"], 100, 10_000),
       // Long enough for the faults to land in the middle of the rollout, short enough for npm test.
-      dispatchSeconds: values["dispatch-seconds"] ? int("dispatch-seconds", values["dispatch-seconds"], 1, 600) : Math.min(30, Math.max(8, Math.round(devices / 166))),
+      dispatchSeconds: values["dispatch-seconds"]
+        ? int("dispatch-seconds", values["dispatch-seconds"], 1, 600)
+        : Math.min(30, Math.max(8, Math.round(devices / 166))),
       deviceTimeoutSeconds: int("device-timeout", values["device-timeout"], 1, 3600),
       probeGraceMs: int("probe-grace-ms", values["probe-grace-ms"], 0, 600_000),
       failRate,
       slowRate,
-      deadlineSeconds: values.deadline ? int("deadline", values.deadline, 10, 3600) : Math.round(60 + (24 * devices) / 1000),
+      deadlineSeconds: values.deadline
+        ? int("deadline", values.deadline, 10, 3600)
+        : Math.round(60 + (24 * devices) / 1000),
       ingestSession: values["ingest-session"]!,
       workerEnv: Object.fromEntries(
         values["worker-env"]!.map((kv) => {
@@ -95,7 +103,9 @@ function parse(argv: string[]) {
           return [m[1]!, m[2]!];
         }),
       ),
-      autosave: /^(seconds|changes):\d{1,7}$/.test(values.autosave!) ? values.autosave! : fail("--autosave must be seconds:N or changes:N"),
+      autosave: /^(seconds|changes):\d{1,7}$/.test(values.autosave!)
+        ? values.autosave!
+        : fail("--autosave must be seconds:N or changes:N"),
       keepTmp: values["keep-tmp"]!,
       log: (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     } satisfies RunSettings,
@@ -119,14 +129,19 @@ async function main(): Promise<number> {
   // The domain functions read the process's configuration (tick interval): make it this run's.
   for (const k of ["DATABASE_URL", "MQTT_URL"]) delete process.env[k];
   process.env.OTA_TICK_INTERVAL_MS = String(s.tickMs);
-  if (!process.env.AUTH_SECRET || process.env.AUTH_SECRET.length < 32) process.env.AUTH_SECRET = "chaos-suite-auth-secret-0123456789abcdef";
+  if (!process.env.AUTH_SECRET || process.env.AUTH_SECRET.length < 32)
+    process.env.AUTH_SECRET = "chaos-suite-auth-secret-0123456789abcdef";
 
   if (!fs.existsSync(MOSQUITTO_BIN)) {
-    console.error(`FAILED: mosquitto not found at ${MOSQUITTO_BIN}. The chaos suite needs Mosquitto 2 (apt-get install mosquitto, or set MOSQUITTO_BIN).`);
+    console.error(
+      `FAILED: mosquitto not found at ${MOSQUITTO_BIN}. The chaos suite needs Mosquitto 2 (apt-get install mosquitto, or set MOSQUITTO_BIN).`,
+    );
     return 1;
   }
   const command = `npm run chaos -- ${process.argv.slice(2).join(" ")}`.trim().replace(/ --$/, "");
-  s.log(`chaos: ${args.scenarios.join(", ")} with ${s.devices} devices, seed ${s.seed} (--seed ${s.seed} reproduces the faults' instants and the failing devices)`);
+  s.log(
+    `chaos: ${args.scenarios.join(", ")} with ${s.devices} devices, seed ${s.seed} (--seed ${s.seed} reproduces the faults' instants and the failing devices)`,
+  );
 
   const loadAtStart = os.loadavg()[0]!;
   const results: ScenarioResult[] = [];
@@ -144,7 +159,14 @@ async function main(): Promise<number> {
   }
 
   console.log(`\n${textTable(results)}\n`);
-  const m = machine(execFileSync(POSTGRES_BIN, ["--version"]).toString().trim().replace(/^postgres \(PostgreSQL\) /, "PostgreSQL "), ChaosMosquitto.version(), loadAtStart);
+  const m = machine(
+    execFileSync(POSTGRES_BIN, ["--version"])
+      .toString()
+      .trim()
+      .replace(/^postgres \(PostgreSQL\) /, "PostgreSQL "),
+    ChaosMosquitto.version(),
+    loadAtStart,
+  );
   if (args.out) {
     fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
     fs.writeFileSync(args.out, markdown(results, s, m, command));

@@ -161,12 +161,19 @@ export async function runScenario(name: ScenarioName, s: RunSettings, teardown: 
     teardown.push("device fleet", () => fleet.stop());
     const t = Date.now();
     await fleet.start();
-    log(`${s.devices} devices connected in ${((Date.now() - t) / 1000).toFixed(1)} s (${failing!.size} will fail their install, ${slow!.size} will be silent longer than the timeout)`);
+    log(
+      `${s.devices} devices connected in ${((Date.now() - t) / 1000).toFixed(1)} s (${failing!.size} will fail their install, ${slow!.size} will be silent longer than the timeout)`,
+    );
 
     const env = workerEnv(s, pg.url, broker.url, sc.sharedSubscription);
     workers = Array.from({ length: sc.workers }, (_, i) => {
       const slot = `w${i + 1}`;
-      return new WorkerSlot(slot, s.ingestSession ? { ...env, OTA_INGEST_SESSION: `chaos-${slot}` } : env, path.join(tmp, `worker-${slot}.log`), log);
+      return new WorkerSlot(
+        slot,
+        s.ingestSession ? { ...env, OTA_INGEST_SESSION: `chaos-${slot}` } : env,
+        path.join(tmp, `worker-${slot}.log`),
+        log,
+      );
     });
     for (const w of workers) teardown.push(`worker ${w.name}`, () => w.close(15_000));
     await Promise.all(workers.map((w) => w.start()));
@@ -180,7 +187,9 @@ export async function runScenario(name: ScenarioName, s: RunSettings, teardown: 
     const t0 = Date.now();
     const expectedDispatchS = (Math.ceil(s.devices / rolloutRate) * s.tickMs) / 1000;
     const instants = faultInstants(rng, k, Math.min(1, expectedDispatchS / 10), Math.max(2, expectedDispatchS));
-    log(`campaign ${campaignId} started: rollout_rate ${rolloutRate}/tick, dispatch ≈ ${expectedDispatchS.toFixed(0)} s; faults at ${instants.map((x) => `${x} s`).join(", ") || "—"}`);
+    log(
+      `campaign ${campaignId} started: rollout_rate ${rolloutRate}/tick, dispatch ≈ ${expectedDispatchS.toFixed(0)} s; faults at ${instants.map((x) => `${x} s`).join(", ") || "—"}`,
+    );
 
     const monitor = new Monitor(handle, campaignId, fleet, t0, log);
     const monitoring = monitor.run();
@@ -198,7 +207,9 @@ export async function runScenario(name: ScenarioName, s: RunSettings, teardown: 
     await monitoring;
     if (status !== "COMPLETED") {
       result.failures.push(
-        status === "ABORTED" ? "campaign ABORTED, not COMPLETED" : `campaign ${status ?? "unknown"}, not COMPLETED ${s.deadlineSeconds} s after start`,
+        status === "ABORTED"
+          ? "campaign ABORTED, not COMPLETED"
+          : `campaign ${status ?? "unknown"}, not COMPLETED ${s.deadlineSeconds} s after start`,
       );
     }
 
@@ -211,8 +222,12 @@ export async function runScenario(name: ScenarioName, s: RunSettings, teardown: 
     if (check.campaign.status === "COMPLETED" && check.campaign.durationS !== null) {
       result.timeToCompletedS = Math.round(check.campaign.durationS * 10) / 10;
     }
-    if (check.disagreements > 0) result.failures.push(`${check.disagreements} devices where the database disagrees with the device`);
-    if (!check.countersExact) result.failures.push(`counters not exact: ${JSON.stringify(check.counters)} vs GROUP BY ${JSON.stringify(check.groupBy)}`);
+    if (check.disagreements > 0)
+      result.failures.push(`${check.disagreements} devices where the database disagrees with the device`);
+    if (!check.countersExact)
+      result.failures.push(
+        `counters not exact: ${JSON.stringify(check.counters)} vs GROUP BY ${JSON.stringify(check.groupBy)}`,
+      );
     if (check.campaign.abortReason) result.failures.push(`aborted: ${check.campaign.abortReason}`);
   } catch (err) {
     result.error = (err as Error).stack ?? String(err);
@@ -224,11 +239,14 @@ export async function runScenario(name: ScenarioName, s: RunSettings, teardown: 
     for (const w of workers) {
       for (const c of w.crashes) if (c.stack.length) log(`${w.name} crash stack: ${c.stack.join(" / ")}`);
       if (w.crashes.length) {
-        result.failures.push(`worker ${w.name} exited on its own ${w.crashes.length} time(s): ${w.crashes.map((c) => `${c.how}${c.error ? ` (${c.error.replace(/^\[stderr\]\s*/, "")})` : ""}`).join("; ")}`);
+        result.failures.push(
+          `worker ${w.name} exited on its own ${w.crashes.length} time(s): ${w.crashes.map((c) => `${c.how}${c.error ? ` (${c.error.replace(/^\[stderr\]\s*/, "")})` : ""}`).join("; ")}`,
+        );
       }
     }
 
-    for (const w of workers) for (const [key, n] of Object.entries(w.notable)) result.workerLog[key] = (result.workerLog[key] ?? 0) + n;
+    for (const w of workers)
+      for (const [key, n] of Object.entries(w.notable)) result.workerLog[key] = (result.workerLog[key] ?? 0) + n;
     if (!s.keepTmp && (result.failures.length > 0 || result.error)) result.logsDir = keepLogs(tmp, name, log);
     await teardown.run(log);
     result.wallSeconds = Math.round((Date.now() - wall0) / 1000);
@@ -244,7 +262,8 @@ function workerEnv(s: RunSettings, databaseUrl: string, mqttUrl: string, shared:
     ...env,
     DATABASE_URL: databaseUrl,
     MQTT_URL: mqttUrl,
-    AUTH_SECRET: env.AUTH_SECRET && env.AUTH_SECRET.length >= 32 ? env.AUTH_SECRET : "chaos-suite-auth-secret-0123456789abcdef",
+    AUTH_SECRET:
+      env.AUTH_SECRET && env.AUTH_SECRET.length >= 32 ? env.AUTH_SECRET : "chaos-suite-auth-secret-0123456789abcdef",
     PUBLIC_URL: "http://127.0.0.1:9",
     OTA_TICK_INTERVAL_MS: String(s.tickMs),
     OTA_PROBE_GRACE_MS: String(s.probeGraceMs),

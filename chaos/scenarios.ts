@@ -34,7 +34,13 @@ export interface Scenario {
   inject: (t: FaultTargets) => Promise<string>;
 }
 
-export const SCENARIO_NAMES = ["worker-kill", "worker-deploy", "broker-restart", "db-restart", "three-workers"] as const;
+export const SCENARIO_NAMES = [
+  "worker-kill",
+  "worker-deploy",
+  "broker-restart",
+  "db-restart",
+  "three-workers",
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 const times = (k: number) => (k === 1 ? "once" : k === 2 ? "twice" : `${k} times`);
@@ -77,7 +83,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     workers: 1,
     sharedSubscription: false,
     defaultFaults: 2,
-    describe: (k) => `Mosquitto killed with SIGKILL ${times(k)} and restarted 2–4 s later on the same port, configuration and persistence file`,
+    describe: (k) =>
+      `Mosquitto killed with SIGKILL ${times(k)} and restarted 2–4 s later on the same port, configuration and persistence file`,
     inject: async ({ broker, rng }) => {
       const pid = broker.pid;
       await broker.kill();
@@ -92,7 +99,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     workers: 1,
     sharedSubscription: false,
     defaultFaults: 2,
-    describe: (k) => `PostgreSQL stopped immediately (SIGQUIT to the postmaster, as \`pg_ctl stop -m immediate\`) ${times(k)} and started again 2–4 s later`,
+    describe: (k) =>
+      `PostgreSQL stopped immediately (SIGQUIT to the postmaster, as \`pg_ctl stop -m immediate\`) ${times(k)} and started again 2–4 s later`,
     inject: async ({ pg, rng }) => {
       const pid = pg.pid;
       await pg.stopImmediately();
@@ -107,7 +115,8 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     workers: 3,
     sharedSubscription: true,
     defaultFaults: 2,
-    describe: (k) => `three workers on a shared subscription (MQTT_SHARED_SUBSCRIPTION=true); one of them, drawn at random, killed with SIGKILL and restarted, ${times(k)}`,
+    describe: (k) =>
+      `three workers on a shared subscription (MQTT_SHARED_SUBSCRIPTION=true); one of them, drawn at random, killed with SIGKILL and restarted, ${times(k)}`,
     inject: ({ workers, rng }) => killAndRestart(workers[Math.floor(rng() * workers.length)]!, rng),
   },
 };

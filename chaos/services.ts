@@ -29,7 +29,11 @@ export function exited(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Sends `signal`, waits up to `graceMs`, then SIGKILL. Resolves once the process is gone. */
-export async function endProcess(child: ChildProcess | null, signal: NodeJS.Signals, graceMs: number): Promise<boolean> {
+export async function endProcess(
+  child: ChildProcess | null,
+  signal: NodeJS.Signals,
+  graceMs: number,
+): Promise<boolean> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return true;
   child.kill(signal);
   if (await exited(child, graceMs)) return true;
@@ -95,7 +99,10 @@ export class ChaosPostgres {
     this.proc = proc;
     const log = fs.createWriteStream(this.logFile, { flags: "a" });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within ${timeoutMs} ms (log: ${this.logFile})`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`PostgreSQL did not start within ${timeoutMs} ms (log: ${this.logFile})`)),
+        timeoutMs,
+      );
       readline.createInterface({ input: proc.stderr! }).on("line", (line) => {
         log.write(`${line}\n`);
         if (line.includes("database system is ready to accept connections")) {
@@ -163,7 +170,9 @@ export class ChaosMosquitto {
       `persistence_location ${dir}/`,
       "persistence_file mosquitto.db",
       // seconds:1 writes the file every second: a SIGKILL loses at most the last second of broker state.
-      ...(mode === "changes" ? ["autosave_on_changes true", `autosave_interval ${n}`] : [`autosave_interval ${n ?? 1}`]),
+      ...(mode === "changes"
+        ? ["autosave_on_changes true", `autosave_interval ${n}`]
+        : [`autosave_interval ${n ?? 1}`]),
       "max_queued_messages 0",
       "max_queued_bytes 0",
       "max_inflight_messages 0",

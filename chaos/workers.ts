@@ -86,7 +86,10 @@ export class WorkerSlot {
       log.end();
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`${this.name} did not become ready within ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`${this.name} did not become ready within ${timeoutMs} ms:\n${this.tail()}`)),
+        timeoutMs,
+      );
       const onExit = (code: number | null, signal: string | null) =>
         fail(new Error(`${this.name} exited (${signal ?? code}) while starting:\n${this.tail()}`));
       const fail = (err: Error) => {
@@ -113,7 +116,9 @@ export class WorkerSlot {
     const error = i >= 0 ? this.lines[i]! : null;
     const stack = i >= 0 ? this.lines.slice(i + 1, i + 9).map((l) => l.replace(/^\[stderr\]\s*/, "").trim()) : [];
     this.crashes.push({ at: new Date(), how, error, stack });
-    this.log(`${this.name} (pid ${proc.pid}) exited on its own (${how})${error ? `: ${error.replace(/^\[stderr\]\s*/, "")}` : ""}; starting it again in 1 s`);
+    this.log(
+      `${this.name} (pid ${proc.pid}) exited on its own (${how})${error ? `: ${error.replace(/^\[stderr\]\s*/, "")}` : ""}; starting it again in 1 s`,
+    );
     this.proc = null;
     this.restarting = (async () => {
       const until = Date.now() + 120_000;

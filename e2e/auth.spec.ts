@@ -42,7 +42,10 @@ test("the campaign list shows this tenant's campaigns and never another's", asyn
     [tenant.tenantId, "Ours: roll out 2.0"],
     [other.tenantId, "Theirs: secret rollout"],
   ] as const) {
-    const [fw] = await db.db.insert(firmwareVersions).values({ tenantId: t, version: "2.0.0", fileUrl: "http://x" }).returning();
+    const [fw] = await db.db
+      .insert(firmwareVersions)
+      .values({ tenantId: t, version: "2.0.0", fileUrl: "http://x" })
+      .returning();
     await db.db.insert(otaCampaigns).values({ tenantId: t, name, firmwareVersionId: fw!.id, targetGroupId: "all" });
   }
   await signIn(page, "viewer");

@@ -19,13 +19,16 @@ type DeviceState = "SUCCESS" | "FAILED" | "DOWNLOADING" | "INSTALLING";
 
 /** A group of sensors on 1.0.0 (ids as given). */
 async function group(db: DbHandle, tenantId: string, groupId: string, ids: string[]) {
-  await db.db.insert(devices).values(ids.map((deviceId) => ({ tenantId, deviceId, deviceType: "sensor", fwVersion: "1.0.0" })));
+  await db.db
+    .insert(devices)
+    .values(ids.map((deviceId) => ({ tenantId, deviceId, deviceType: "sensor", fwVersion: "1.0.0" })));
   await db.db.insert(deviceGroups).values({ tenantId, groupId, name: groupId });
   await db.db.insert(deviceGroupMembers).values(ids.map((deviceId) => ({ tenantId, groupId, deviceId })));
   return ids;
 }
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}`);
+const ids = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}`);
 
 /** A campaign through the domain function the API uses (CREATED, every member PENDING). */
 async function campaign(db: DbHandle, tenantId: string, fields: Record<string, unknown>) {
@@ -38,7 +41,13 @@ async function campaign(db: DbHandle, tenantId: string, fields: Record<string, u
  * running (the counter triggers keep its numbers exact). Devices first, status last,
  * so that the worker never sees a RUNNING campaign with devices still to dispatch.
  */
-async function arrange(db: DbHandle, tenantId: string, id: number, status: string, states: Partial<Record<DeviceState, string[]>> = {}) {
+async function arrange(
+  db: DbHandle,
+  tenantId: string,
+  id: number,
+  status: string,
+  states: Partial<Record<DeviceState, string[]>> = {},
+) {
   for (const [s, list] of Object.entries(states)) {
     await db.sql`
       UPDATE ota_device_status SET status = ${s},
@@ -90,7 +99,10 @@ async function arrangeList(db: DbHandle, tenantId: string) {
 }
 
 const rowOf = (page: Page, name: string) =>
-  page.getByRole("table", { name: "Campaigns" }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  page
+    .getByRole("table", { name: "Campaigns" })
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name, exact: true }) });
 const toast = (page: Page, text: string) => page.getByRole("status").filter({ hasText: text });
 const ACTION_LABELS = ["Start", "Resume", "Pause", "Abort"];
 
@@ -98,18 +110,31 @@ async function actionsIn(row: ReturnType<typeof rowOf>) {
   return (await row.getByRole("button").allInnerTexts()).map((t) => t.trim());
 }
 
-test("the list shows every campaign's progress, newest first, with only its legal actions", async ({ page, db, tenant, signIn }) => {
+test("the list shows every campaign's progress, newest first, with only its legal actions", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   await arrangeList(db, tenant.tenantId);
   await signIn(page, "operator");
   const table = page.getByRole("table", { name: "Campaigns" });
   await expect(table.getByRole("row")).toHaveCount(6);
   // Newest first.
-  await expect(table.getByRole("link")).toHaveText(["Lab canary", "Field rollout", "Coast rollout", "Pilot trial", "Depot refresh"]);
+  await expect(table.getByRole("link")).toHaveText([
+    "Lab canary",
+    "Field rollout",
+    "Coast rollout",
+    "Pilot trial",
+    "Depot refresh",
+  ]);
 
   const running = rowOf(page, "Field rollout");
   await expect(running).toContainText("RUNNING");
   await expect(running).toContainText("5/8 (1 failed)");
-  await expect(running.getByRole("img", { name: /Progress of Field rollout: 5 succeeded, 1 failed, 2 in progress, 0 pending/ })).toBeVisible();
+  await expect(
+    running.getByRole("img", { name: /Progress of Field rollout: 5 succeeded, 1 failed, 2 in progress, 0 pending/ }),
+  ).toBeVisible();
   await expect(running).toContainText("2.4.0");
   await expect(running).toContainText("field");
   await expect(rowOf(page, "Lab canary")).toContainText("Canary 34%");
@@ -141,7 +166,9 @@ test("an operator pauses and resumes a running campaign from the list", async ({
   await expect(toast(page, "Paused “Field rollout”")).toBeVisible();
   await expect(row).toContainText("PAUSED");
   expect(await actionsIn(row)).toEqual(["Resume", "Abort"]);
-  await expect.poll(async () => (await db.sql`SELECT status FROM ota_campaigns WHERE id = ${running.id}`)[0]!.status).toBe("PAUSED");
+  await expect
+    .poll(async () => (await db.sql`SELECT status FROM ota_campaigns WHERE id = ${running.id}`)[0]!.status)
+    .toBe("PAUSED");
 
   await row.getByRole("button", { name: "Resume" }).click();
   await expect(toast(page, "Resumed “Field rollout”")).toBeVisible();
@@ -149,7 +176,12 @@ test("an operator pauses and resumes a running campaign from the list", async ({
   expect(await actionsIn(row)).toEqual(["Pause", "Abort"]);
 });
 
-test("aborting asks first, says updated devices stay updated, and skips the pending devices", async ({ page, db, tenant, signIn }) => {
+test("aborting asks first, says updated devices stay updated, and skips the pending devices", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   const { paused } = await arrangeList(db, tenant.tenantId);
   await signIn(page, "operator");
   const row = rowOf(page, "Coast rollout");
@@ -183,14 +215,24 @@ test("aborting asks first, says updated devices stay updated, and skips the pend
   await expect(skipped).toHaveAttribute("aria-pressed", "true");
   const devicesTable = page.getByRole("table", { name: "Devices in this campaign" });
   await expect(devicesTable.getByRole("row")).toHaveCount(5);
-  for (const r of await devicesTable.getByRole("row").all().then((rows) => rows.slice(1))) {
+  for (const r of await devicesTable
+    .getByRole("row")
+    .all()
+    .then((rows) => rows.slice(1))) {
     await expect(r).toContainText("SKIPPED");
     await expect(r).toContainText("campaign aborted");
   }
-  for (const action of ACTION_LABELS) await expect(page.getByRole("button", { name: action, exact: true })).toHaveCount(0);
+  for (const action of ACTION_LABELS)
+    await expect(page.getByRole("button", { name: action, exact: true })).toHaveCount(0);
 });
 
-test("a campaign started from its page reaches COMPLETED there, live, without a reload", async ({ page, db, tenant, signIn, simulate }) => {
+test("a campaign started from its page reaches COMPLETED there, live, without a reload", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+  simulate,
+}) => {
   test.setTimeout(90_000);
   const tag = tenant.tenantId.split("-").at(-1)!;
   const fw = await createTestFirmware(db.db, tenant.tenantId, { version: "3.1.0", size: 32 * 1024 });
@@ -226,8 +268,12 @@ test("a campaign started from its page reaches COMPLETED there, live, without a 
   await expect(page.getByRole("button", { name: "Succeeded 8" })).toBeVisible();
   const devicesTable = page.getByRole("table", { name: "Devices in this campaign" });
   await expect(devicesTable.getByRole("row").filter({ hasText: "SUCCESS" })).toHaveCount(8);
-  await expect(devicesTable.getByRole("link", { name: `sim-${tag}-01` })).toHaveAttribute("href", `/app/devices/sim-${tag}-01`);
-  for (const action of ACTION_LABELS) await expect(page.getByRole("button", { name: action, exact: true })).toHaveCount(0);
+  await expect(devicesTable.getByRole("link", { name: `sim-${tag}-01` })).toHaveAttribute(
+    "href",
+    `/app/devices/sim-${tag}-01`,
+  );
+  for (const action of ACTION_LABELS)
+    await expect(page.getByRole("button", { name: action, exact: true })).toHaveCount(0);
   await snap(page, "campaign-detail");
 });
 
@@ -243,15 +289,25 @@ test("a viewer sees campaigns but no action they cannot take", async ({ page, db
     await page.goto(`/app/ota/campaigns/${c.id}`);
     await expect(page.getByRole("heading", { level: 1, name: c.name })).toBeVisible();
     await expect(page.getByRole("table", { name: "Devices in this campaign" })).toBeVisible();
-    for (const action of ACTION_LABELS) await expect(page.getByRole("button", { name: action, exact: true })).toHaveCount(0);
+    for (const action of ACTION_LABELS)
+      await expect(page.getByRole("button", { name: action, exact: true })).toHaveCount(0);
   }
 });
 
-test("another tenant's campaign, an unknown id and a malformed id all show “not found”", async ({ page, db, tenant, signIn }) => {
+test("another tenant's campaign, an unknown id and a malformed id all show “not found”", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   const other = await createTestTenant(db, "e2e-other");
   const fw = await createTestFirmware(db.db, other.tenantId, { version: "9.0.0", size: 1024 });
   await group(db, other.tenantId, "secret", ["secret-1"]);
-  const theirs = await campaign(db, other.tenantId, { name: "Their secret rollout", firmware_version_id: fw.id, target_group_id: "secret" });
+  const theirs = await campaign(db, other.tenantId, {
+    name: "Their secret rollout",
+    firmware_version_id: fw.id,
+    target_group_id: "secret",
+  });
   await signIn(page, "admin");
   for (const id of [String(theirs.id), "2147483647", "not-a-number"]) {
     await page.goto(`/app/ota/campaigns/${id}`);
@@ -263,7 +319,12 @@ test("another tenant's campaign, an unknown id and a malformed id all show “no
   expect(tenant.tenantId).not.toBe(other.tenantId);
 });
 
-test("a 100,000-device campaign shows its totals within 3 s and pages to its last device", async ({ page, db, tenant, signIn }) => {
+test("a 100,000-device campaign shows its totals within 3 s and pages to its last device", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   test.setTimeout(240_000);
   const t = tenant.tenantId;
   const N = 100_000;
@@ -299,14 +360,17 @@ test("a 100,000-device campaign shows its totals within 3 s and pages to its las
       WHEN i <= 61200 THEN 'DOWNLOADING' WHEN i <= 61300 THEN 'INSTALLING' ELSE 'PENDING' END AS status) s
     ORDER BY i`;
   await db.sql`ANALYZE ota_device_status`;
-  const [counters] = await db.sql`SELECT succeeded, failed, pending, downloading, installing FROM ota_campaigns WHERE id = ${c!.id}`;
+  const [counters] =
+    await db.sql`SELECT succeeded, failed, pending, downloading, installing FROM ota_campaigns WHERE id = ${c!.id}`;
   expect(counters).toEqual({ succeeded: 60_000, failed: 1_000, pending: 38_700, downloading: 200, installing: 100 });
 
   await signIn(page, "operator");
   const started = Date.now();
   await page.goto(`/app/ota/campaigns/${c!.id}`);
   await expect(page.getByRole("region", { name: "Succeeded" })).toContainText("60,000/100,000", { timeout: 3000 });
-  await expect(page.getByRole("navigation", { name: "Device pages" })).toContainText("1–50 of 100,000", { timeout: Math.max(1, 3000 - (Date.now() - started)) });
+  await expect(page.getByRole("navigation", { name: "Device pages" })).toContainText("1–50 of 100,000", {
+    timeout: Math.max(1, 3000 - (Date.now() - started)),
+  });
   expect(Date.now() - started).toBeLessThan(3000);
   await expect(page.getByRole("region", { name: "Failed" })).toContainText("1,000");
   await expect(page.getByRole("region", { name: "Progress" })).toContainText("61%");

@@ -2,7 +2,14 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { and, count, eq } from "drizzle-orm";
 import type { DbHandle } from "@/lib/db/client";
-import { deviceGroupMembers, deviceGroups, devices, firmwareVersions, otaCampaigns, otaDeviceStatus } from "@/lib/db/schema";
+import {
+  deviceGroupMembers,
+  deviceGroups,
+  devices,
+  firmwareVersions,
+  otaCampaigns,
+  otaDeviceStatus,
+} from "@/lib/db/schema";
 import { expect, test } from "./fixtures";
 import { snap } from "./screenshot";
 
@@ -13,21 +20,41 @@ import { snap } from "./screenshot";
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
-async function seedDevices(db: DbHandle, tenantId: string, rows: { id: string; type?: string; fw?: string; seen?: Date }[]) {
-  await db.db.insert(devices).values(
-    rows.map((r) => ({ tenantId, deviceId: r.id, deviceType: r.type ?? null, fwVersion: r.fw ?? null, lastSeenAt: r.seen ?? null })),
-  );
+async function seedDevices(
+  db: DbHandle,
+  tenantId: string,
+  rows: { id: string; type?: string; fw?: string; seen?: Date }[],
+) {
+  await db.db
+    .insert(devices)
+    .values(
+      rows.map((r) => ({
+        tenantId,
+        deviceId: r.id,
+        deviceType: r.type ?? null,
+        fwVersion: r.fw ?? null,
+        lastSeenAt: r.seen ?? null,
+      })),
+    );
 }
 
 async function seedGroup(db: DbHandle, tenantId: string, groupId: string, name: string, members: string[] = []) {
   await db.db.insert(deviceGroups).values({ tenantId, groupId, name, description: `${name}, arranged by the test` });
-  if (members.length) await db.db.insert(deviceGroupMembers).values(members.map((deviceId) => ({ tenantId, groupId, deviceId })));
+  if (members.length)
+    await db.db.insert(deviceGroupMembers).values(members.map((deviceId) => ({ tenantId, groupId, deviceId })));
 }
 
 async function seedFirmware(db: DbHandle, tenantId: string, version: string, deviceType: string | null = "sensor-v2") {
   const [fw] = await db.db
     .insert(firmwareVersions)
-    .values({ tenantId, version, deviceType, fileUrl: `https://downloads.example.com/${version}.bin`, fileSizeBytes: 734_003, checksumSha256: "ab".repeat(32) })
+    .values({
+      tenantId,
+      version,
+      deviceType,
+      fileUrl: `https://downloads.example.com/${version}.bin`,
+      fileSizeBytes: 734_003,
+      checksumSha256: "ab".repeat(32),
+    })
     .returning();
   return fw!;
 }
@@ -41,7 +68,12 @@ async function calmSnap(page: Page, name: string, ready: () => Promise<void>) {
   await snap(page, name);
 }
 
-test("an operator uploads firmware, sees the server's checksum, registers one by URL and deletes one", async ({ page, db, tenant, signIn }) => {
+test("an operator uploads firmware, sees the server's checksum, registers one by URL and deletes one", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await signIn(page, "operator");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Firmware" }).click();
@@ -53,7 +85,12 @@ test("an operator uploads firmware, sees the server's checksum, registers one by
   const sha = createHash("sha256").update(binary).digest("hex");
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
-  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 384 * 1024 });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 20,
+    downloadThroughput: -1,
+    uploadThroughput: 384 * 1024,
+  });
 
   await page.getByRole("button", { name: "Add firmware" }).click();
   const dialog = page.getByRole("dialog", { name: "Add firmware" });
@@ -61,16 +98,25 @@ test("an operator uploads firmware, sees the server's checksum, registers one by
   await dialog.getByLabel("Version").fill("2.1.0");
   await dialog.getByLabel("Device type").fill("sensor-v2");
   await dialog.getByLabel("Description").fill("Faster boot, fixes the Wi-Fi reconnect loop");
-  await dialog.getByLabel("Firmware file").setInputFiles({ name: "sensor-2.1.0.bin", mimeType: "application/octet-stream", buffer: binary });
+  await dialog
+    .getByLabel("Firmware file")
+    .setInputFiles({ name: "sensor-2.1.0.bin", mimeType: "application/octet-stream", buffer: binary });
   await snap(page, "firmware-add-dialog-form");
   await dialog.getByRole("button", { name: "Upload" }).click();
   const bar = dialog.getByRole("progressbar", { name: "Upload progress" });
   await expect(bar).toBeVisible();
-  await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow", { timeout: 1000 }).catch(() => "100"))).toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await bar.getAttribute("aria-valuenow", { timeout: 1000 }).catch(() => "100")))
+    .toBeGreaterThan(0);
 
   // The server's checksum, in full, equals the one computed here.
   await expect(dialog.getByText("Firmware 2.1.0 is in the library.")).toBeVisible({ timeout: 20_000 });
-  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
   await expect(dialog.getByLabel("SHA-256", { exact: true })).toHaveText(sha);
   await expect(dialog).toContainText("768 KiB");
   await expect(dialog).toContainText(/786.432 bytes/);
@@ -91,7 +137,9 @@ test("an operator uploads firmware, sees the server's checksum, registers one by
   await page.getByRole("button", { name: "Add firmware" }).click();
   await dialog.getByLabel("Version").fill("2.1.0");
   await dialog.getByLabel("Device type").fill("sensor-v2");
-  await dialog.getByLabel("Firmware file").setInputFiles({ name: "again.bin", mimeType: "application/octet-stream", buffer: Buffer.from("again") });
+  await dialog
+    .getByLabel("Firmware file")
+    .setInputFiles({ name: "again.bin", mimeType: "application/octet-stream", buffer: Buffer.from("again") });
   await dialog.getByRole("button", { name: "Upload" }).click();
   await expect(dialog.getByText("Firmware version already exists for this device type")).toBeVisible();
   await expect(dialog.getByLabel("Version")).toHaveAttribute("aria-invalid", "true");
@@ -132,19 +180,34 @@ test("an operator uploads firmware, sees the server's checksum, registers one by
     .values({ tenantId: tenant.tenantId, name: "Uses 2.1.0", firmwareVersionId: uploaded!.id, targetGroupId: "all" })
     .returning();
   await row.getByRole("button", { name: "Delete 2.1.0" }).click();
-  await page.getByRole("dialog", { name: "Delete firmware 2.1.0?" }).getByRole("button", { name: "Delete firmware" }).click();
+  await page
+    .getByRole("dialog", { name: "Delete firmware 2.1.0?" })
+    .getByRole("button", { name: "Delete firmware" })
+    .click();
   await expect(toast(page, `Firmware is used by campaign ${campaign!.id}`)).toBeVisible();
   await expect(row).toBeVisible();
 
   // One that nothing uses goes.
-  await table.getByRole("row").filter({ hasText: "2.2.0-beta" }).getByRole("button", { name: "Delete 2.2.0-beta" }).click();
-  await page.getByRole("dialog", { name: "Delete firmware 2.2.0-beta?" }).getByRole("button", { name: "Delete firmware" }).click();
+  await table
+    .getByRole("row")
+    .filter({ hasText: "2.2.0-beta" })
+    .getByRole("button", { name: "Delete 2.2.0-beta" })
+    .click();
+  await page
+    .getByRole("dialog", { name: "Delete firmware 2.2.0-beta?" })
+    .getByRole("button", { name: "Delete firmware" })
+    .click();
   await expect(toast(page, "Firmware 2.2.0-beta deleted")).toBeVisible();
   await expect(table.getByRole("row").filter({ hasText: "2.2.0-beta" })).toHaveCount(0);
   await expect(table.getByRole("row")).toHaveCount(3);
 });
 
-test("an operator registers devices, builds a group, adds members (all or nothing) and removes one", async ({ page, db, tenant, signIn }) => {
+test("an operator registers devices, builds a group, adds members (all or nothing) and removes one", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   await seedDevices(db, tenant.tenantId, [
     { id: "sensor-001", type: "sensor-v2", fw: "1.0.0", seen: ago(2) },
     { id: "sensor-002", type: "sensor-v2", fw: "1.0.0", seen: ago(47) },
@@ -265,18 +328,34 @@ test("an operator registers devices, builds a group, adds members (all or nothin
   const fw = await seedFirmware(db, tenant.tenantId, "5.0.2", "gateway");
   const [campaign] = await db.db
     .insert(otaCampaigns)
-    .values({ tenantId: tenant.tenantId, name: "Gateways to 5.0.2", firmwareVersionId: fw.id, targetGroupId: "all-gateways" })
+    .values({
+      tenantId: tenant.tenantId,
+      name: "Gateways to 5.0.2",
+      firmwareVersionId: fw.id,
+      targetGroupId: "all-gateways",
+    })
     .returning();
   await groupsTable.getByRole("button", { name: "Delete group All gateways" }).click();
-  await page.getByRole("dialog", { name: "Delete group All gateways?" }).getByRole("button", { name: "Delete group" }).click();
+  await page
+    .getByRole("dialog", { name: "Delete group All gateways?" })
+    .getByRole("button", { name: "Delete group" })
+    .click();
   await expect(toast(page, `Device group is targeted by active campaign ${campaign!.id}`)).toBeVisible();
   await groupsTable.getByRole("button", { name: "Delete group Scratch" }).click();
-  await page.getByRole("dialog", { name: "Delete group Scratch?" }).getByRole("button", { name: "Delete group" }).click();
+  await page
+    .getByRole("dialog", { name: "Delete group Scratch?" })
+    .getByRole("button", { name: "Delete group" })
+    .click();
   await expect(toast(page, "Group Scratch deleted")).toBeVisible();
   await expect(groupsTable.getByRole("row")).toHaveCount(3);
 });
 
-test("the device page shows its details and OTA history; unknown ids are not found", async ({ page, db, tenant, signIn }) => {
+test("the device page shows its details and OTA history; unknown ids are not found", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   const t = tenant.tenantId;
   await seedDevices(db, t, [
     { id: "sensor-042", type: "sensor-v2", fw: "2.0.0", seen: ago(3) },
@@ -290,17 +369,67 @@ test("the device page shows its details and OTA history; unknown ids are not fou
   const campaigns = await db.db
     .insert(otaCampaigns)
     .values([
-      { tenantId: t, name: "Spring rollout", firmwareVersionId: v19.id, targetGroupId: "eu-sensors", status: "ABORTED" as const, startedAt: ago(60 * 72), completedAt: ago(60 * 71) },
-      { tenantId: t, name: "Move to 2.0.0", firmwareVersionId: v2.id, targetGroupId: "eu-sensors", status: "COMPLETED" as const, startedAt: ago(60 * 48), completedAt: ago(60 * 47) },
+      {
+        tenantId: t,
+        name: "Spring rollout",
+        firmwareVersionId: v19.id,
+        targetGroupId: "eu-sensors",
+        status: "ABORTED" as const,
+        startedAt: ago(60 * 72),
+        completedAt: ago(60 * 71),
+      },
+      {
+        tenantId: t,
+        name: "Move to 2.0.0",
+        firmwareVersionId: v2.id,
+        targetGroupId: "eu-sensors",
+        status: "COMPLETED" as const,
+        startedAt: ago(60 * 48),
+        completedAt: ago(60 * 47),
+      },
       // PAUSED, so that the worker leaves it alone, yet still an active campaign for the device.
-      { tenantId: t, name: "Hotfix 2.1.0", firmwareVersionId: v21.id, targetGroupId: "pilot", status: "PAUSED" as const, startedAt: ago(10) },
+      {
+        tenantId: t,
+        name: "Hotfix 2.1.0",
+        firmwareVersionId: v21.id,
+        targetGroupId: "pilot",
+        status: "PAUSED" as const,
+        startedAt: ago(10),
+      },
     ])
     .returning();
   const [spring, move, hotfix] = campaigns;
   await db.db.insert(otaDeviceStatus).values([
-    { tenantId: t, campaignId: spring!.id, deviceId: "sensor-042", status: "FAILED" as const, progressPct: 60, errorMessage: "checksum mismatch after download", startedAt: ago(60 * 72), completedAt: ago(60 * 71.9), createdAt: ago(60 * 72) },
-    { tenantId: t, campaignId: move!.id, deviceId: "sensor-042", status: "SUCCESS" as const, progressPct: 100, startedAt: ago(60 * 48), completedAt: ago(60 * 47.9), createdAt: ago(60 * 48) },
-    { tenantId: t, campaignId: hotfix!.id, deviceId: "sensor-042", status: "DOWNLOADING" as const, progressPct: 40, startedAt: ago(9), createdAt: ago(10) },
+    {
+      tenantId: t,
+      campaignId: spring!.id,
+      deviceId: "sensor-042",
+      status: "FAILED" as const,
+      progressPct: 60,
+      errorMessage: "checksum mismatch after download",
+      startedAt: ago(60 * 72),
+      completedAt: ago(60 * 71.9),
+      createdAt: ago(60 * 72),
+    },
+    {
+      tenantId: t,
+      campaignId: move!.id,
+      deviceId: "sensor-042",
+      status: "SUCCESS" as const,
+      progressPct: 100,
+      startedAt: ago(60 * 48),
+      completedAt: ago(60 * 47.9),
+      createdAt: ago(60 * 48),
+    },
+    {
+      tenantId: t,
+      campaignId: hotfix!.id,
+      deviceId: "sensor-042",
+      status: "DOWNLOADING" as const,
+      progressPct: 40,
+      startedAt: ago(9),
+      createdAt: ago(10),
+    },
   ]);
 
   await signIn(page, "operator");
@@ -320,16 +449,25 @@ test("the device page shows its details and OTA history; unknown ids are not fou
   // Newest first.
   await expect(rows.nth(1)).toContainText("Hotfix 2.1.0");
   await expect(rows.nth(1)).toContainText("DOWNLOADING");
-  await expect(rows.nth(1).getByRole("progressbar", { name: "Progress in Hotfix 2.1.0" })).toHaveAttribute("aria-valuenow", "40");
+  await expect(rows.nth(1).getByRole("progressbar", { name: "Progress in Hotfix 2.1.0" })).toHaveAttribute(
+    "aria-valuenow",
+    "40",
+  );
   await expect(rows.nth(2)).toContainText("SUCCESS");
   await expect(rows.nth(3)).toContainText("FAILED");
   await expect(rows.nth(3)).toContainText("checksum mismatch after download");
-  await expect(history.getByRole("link", { name: "Move to 2.0.0" })).toHaveAttribute("href", `/app/ota/campaigns/${move!.id}`);
+  await expect(history.getByRole("link", { name: "Move to 2.0.0" })).toHaveAttribute(
+    "href",
+    `/app/ota/campaigns/${move!.id}`,
+  );
   await snap(page, "device-detail");
 
   // A device that an active campaign still has to update cannot be deleted.
   await page.getByRole("button", { name: "Delete device" }).click();
-  await page.getByRole("dialog", { name: "Delete device sensor-042?" }).getByRole("button", { name: "Delete device" }).click();
+  await page
+    .getByRole("dialog", { name: "Delete device sensor-042?" })
+    .getByRole("button", { name: "Delete device" })
+    .click();
   await expect(toast(page, `Device is in active campaign ${hotfix!.id}`)).toBeVisible();
   await expect(page.getByRole("heading", { name: "sensor-042" })).toBeVisible();
 
@@ -337,7 +475,10 @@ test("the device page shows its details and OTA history; unknown ids are not fou
   await page.goto("/app/devices/sensor-043");
   await expect(page.getByText("No OTA updates yet")).toBeVisible();
   await page.getByRole("button", { name: "Delete device" }).click();
-  await page.getByRole("dialog", { name: "Delete device sensor-043?" }).getByRole("button", { name: "Delete device" }).click();
+  await page
+    .getByRole("dialog", { name: "Delete device sensor-043?" })
+    .getByRole("button", { name: "Delete device" })
+    .click();
   await expect(toast(page, "Device sensor-043 deleted")).toBeVisible();
   await expect(page).toHaveURL(/\/app\/devices$/);
   await expect(page.getByRole("table", { name: "Devices" }).getByRole("row")).toHaveCount(2);
@@ -350,7 +491,12 @@ test("the device page shows its details and OTA history; unknown ids are not fou
   await expect(page.getByRole("heading", { name: "Group not found" })).toBeVisible();
 });
 
-test("text a device sent is shown, not obeyed: bidi overrides and newlines appear as placeholders", async ({ page, db, tenant, signIn }) => {
+test("text a device sent is shown, not obeyed: bidi overrides and newlines appear as placeholders", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   const t = tenant.tenantId;
   // As a device could report them: a right-to-left override that would reverse the rest
   // of the row, and a newline that would start a line of its own.
@@ -363,9 +509,30 @@ test("text a device sent is shown, not obeyed: bidi overrides and newlines appea
   const v3 = await seedFirmware(db, t, "3.0.0");
   const [c] = await db.db
     .insert(otaCampaigns)
-    .values({ tenantId: t, name: "Hot summer", firmwareVersionId: v3.id, targetGroupId: "rtl", status: "ABORTED" as const, startedAt: ago(30), completedAt: ago(20) })
+    .values({
+      tenantId: t,
+      name: "Hot summer",
+      firmwareVersionId: v3.id,
+      targetGroupId: "rtl",
+      status: "ABORTED" as const,
+      startedAt: ago(30),
+      completedAt: ago(20),
+    })
     .returning();
-  await db.db.insert(otaDeviceStatus).values({ tenantId: t, campaignId: c!.id, deviceId: "sensor-rtl", status: "FAILED" as const, progressPct: 30, errorMessage: error, startedAt: ago(30), completedAt: ago(25), probeCount: 1, probedAt: ago(26) });
+  await db.db
+    .insert(otaDeviceStatus)
+    .values({
+      tenantId: t,
+      campaignId: c!.id,
+      deviceId: "sensor-rtl",
+      status: "FAILED" as const,
+      progressPct: 30,
+      errorMessage: error,
+      startedAt: ago(30),
+      completedAt: ago(25),
+      probeCount: 1,
+      probedAt: ago(26),
+    });
   await signIn(page, "operator");
 
   // The devices list: the version as placeholders, the exact value escaped in its title.
@@ -384,11 +551,17 @@ test("text a device sent is shown, not obeyed: bidi overrides and newlines appea
 
   // The campaign's device table.
   await page.goto(`/app/ota/campaigns/${c!.id}`);
-  const device = page.getByRole("table", { name: "Devices in this campaign" }).getByRole("row").filter({ hasText: "sensor-rtl" });
+  const device = page
+    .getByRole("table", { name: "Devices in this campaign" })
+    .getByRole("row")
+    .filter({ hasText: "sensor-rtl" });
   await expect(device.getByText(errorShown)).toBeVisible();
   expect(await device.innerText()).not.toContain("\u202E");
   // It had gone silent, and was asked again before it was judged.
-  await expect(device.getByText("asked again")).toHaveAttribute("title", /command was sent again once before judging it/);
+  await expect(device.getByText("asked again")).toHaveAttribute(
+    "title",
+    /command was sent again once before judging it/,
+  );
 
   // Stored as received: the API still answers the device's own text.
   const api = await page.request.get("/customer/devices/sensor-rtl");

@@ -12,7 +12,10 @@ import { snap } from "./screenshot";
 const region = (page: Page, name: string) => page.getByRole("region", { name });
 
 /** Through the wizard with "Start now"; lands on the campaign's page. */
-async function launch(page: Page, opts: { name: string; group: string; rate: number; canary?: number; minSample?: number }) {
+async function launch(
+  page: Page,
+  opts: { name: string; group: string; rate: number; canary?: number; minSample?: number },
+) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "OTA Campaigns" }).click();
   await page.getByRole("link", { name: "New campaign" }).first().click();
   await page.getByRole("radio", { name: /3\.0\.0/ }).check();
@@ -26,7 +29,8 @@ async function launch(page: Page, opts: { name: string; group: string; rate: num
     await page.getByLabel("Canary share (%)").fill(String(opts.canary));
   }
   await page.getByLabel("Rollout rate (devices per tick)").fill(String(opts.rate));
-  if (opts.minSample !== undefined) await page.getByLabel("Minimum sample (finished devices)").fill(String(opts.minSample));
+  if (opts.minSample !== undefined)
+    await page.getByLabel("Minimum sample (finished devices)").fill(String(opts.minSample));
   await page.getByRole("button", { name: "Next", exact: true }).click();
   await page.getByRole("checkbox", { name: /Start now/ }).check();
   await page.getByRole("button", { name: "Create campaign" }).click();
@@ -44,7 +48,9 @@ test("upload, group, canary campaign to COMPLETED, failing campaign to ABORTED",
   const add = page.getByRole("dialog", { name: "Add firmware" });
   await add.getByLabel("Version").fill("3.0.0");
   await add.getByLabel("Device type").fill("sim-sensor");
-  await add.getByLabel("Firmware file").setInputFiles({ name: "fw-3.0.0.bin", mimeType: "application/octet-stream", buffer: randomBytes(96 * 1024) });
+  await add
+    .getByLabel("Firmware file")
+    .setInputFiles({ name: "fw-3.0.0.bin", mimeType: "application/octet-stream", buffer: randomBytes(96 * 1024) });
   await add.getByRole("button", { name: "Upload" }).click();
   await expect(add.getByText("Firmware 3.0.0 is in the library.")).toBeVisible({ timeout: 20_000 });
   await add.getByRole("button", { name: "Done" }).click();
@@ -53,12 +59,17 @@ test("upload, group, canary campaign to COMPLETED, failing campaign to ABORTED",
   const ok = Array.from({ length: 10 }, (_, i) => `jr-${i}`);
   const failing = Array.from({ length: 10 }, (_, i) => `jr-fail-${i}`);
   for (const id of [...ok, ...failing]) {
-    const res = await page.request.post("/customer/devices", { data: { device_id: id, device_type: "sim-sensor", fw_version: "1.0.0" } });
+    const res = await page.request.post("/customer/devices", {
+      data: { device_id: id, device_type: "sim-sensor", fw_version: "1.0.0" },
+    });
     expect(res.status()).toBe(201);
   }
   await simulate([...ok, ...failing], { delayMs: 50 });
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Groups" }).click();
-  for (const [groupId, name, members] of [["journey", "Journey fleet", ok], ["journey-fail", "Failing fleet", failing]] as const) {
+  for (const [groupId, name, members] of [
+    ["journey", "Journey fleet", ok],
+    ["journey-fail", "Failing fleet", failing],
+  ] as const) {
     await page.getByRole("button", { name: "Create group" }).click();
     const create = page.getByRole("dialog", { name: "Create group" });
     await create.getByLabel("Group ID").fill(groupId);
@@ -84,8 +95,12 @@ test("upload, group, canary campaign to COMPLETED, failing campaign to ABORTED",
   // with its reason, once the minimum sample has finished; devices never commanded are SKIPPED.
   await launch(page, { name: "Journey failing", group: "Failing fleet", rate: 2, minSample: 3 });
   await expect(region(page, "Status")).toContainText("ABORTED", { timeout: 60_000 });
-  await expect(page.getByText(/Abort reason: Failure threshold exceeded: \d+ of \d+ finished devices failed/)).toBeVisible();
-  const skipped = page.getByRole("group", { name: "Filter devices by status" }).getByRole("button", { name: /Skipped/ });
+  await expect(
+    page.getByText(/Abort reason: Failure threshold exceeded: \d+ of \d+ finished devices failed/),
+  ).toBeVisible();
+  const skipped = page
+    .getByRole("group", { name: "Filter devices by status" })
+    .getByRole("button", { name: /Skipped/ });
   await expect(skipped).toBeVisible();
   expect(Number((await skipped.innerText()).replace(/\D/g, ""))).toBeGreaterThan(0);
   await snap(page, "campaign-detail-aborted");

@@ -11,7 +11,10 @@ export const PHONE = { width: 390, height: 844 };
  * can be reviewed without running anything. Leaves the page at desktop width.
  */
 export async function snap(page: Page, name: string): Promise<void> {
-  for (const [kind, size] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+  for (const [kind, size] of [
+    ["phone", PHONE],
+    ["desktop", DESKTOP],
+  ] as const) {
     await page.setViewportSize(size);
     // Let layout and any chart settle at the new width.
     await page.waitForTimeout(150);

@@ -30,23 +30,45 @@ async function arrange(db: DbHandle, tenantId: string) {
         fileSizeBytes: 1_572_864,
         checksumSha256: CHECKSUM,
       },
-      { tenantId, version: "3.0.0", deviceType: "sensor-v2", fileUrl: "https://downloads.example.com/sensor-v2/3.0.0.bin", fileSizeBytes: 1_500_000, checksumSha256: CHECKSUM },
-      { tenantId, version: "2.0.0", deviceType: "gateway", fileUrl: "https://downloads.example.com/gateway/2.0.0.bin", fileSizeBytes: 8_388_608, checksumSha256: CHECKSUM },
+      {
+        tenantId,
+        version: "3.0.0",
+        deviceType: "sensor-v2",
+        fileUrl: "https://downloads.example.com/sensor-v2/3.0.0.bin",
+        fileSizeBytes: 1_500_000,
+        checksumSha256: CHECKSUM,
+      },
+      {
+        tenantId,
+        version: "2.0.0",
+        deviceType: "gateway",
+        fileUrl: "https://downloads.example.com/gateway/2.0.0.bin",
+        fileSizeBytes: 8_388_608,
+        checksumSha256: CHECKSUM,
+      },
     ])
     .returning();
   const sensors = Array.from({ length: 10 }, (_, i) => `wiz-sensor-${String(i + 1).padStart(2, "0")}`);
-  await db.db.insert(devices).values([
-    ...sensors.map((deviceId) => ({ tenantId, deviceId, deviceType: "sensor-v2", fwVersion: "3.0.0" })),
-    { tenantId, deviceId: "wiz-sensor-11", deviceType: "sensor-v2", fwVersion: "3.1.0" },
-    { tenantId, deviceId: "wiz-gateway-01", deviceType: "gateway", fwVersion: "1.9.0" },
-  ]);
+  await db.db
+    .insert(devices)
+    .values([
+      ...sensors.map((deviceId) => ({ tenantId, deviceId, deviceType: "sensor-v2", fwVersion: "3.0.0" })),
+      { tenantId, deviceId: "wiz-sensor-11", deviceType: "sensor-v2", fwVersion: "3.1.0" },
+      { tenantId, deviceId: "wiz-gateway-01", deviceType: "gateway", fwVersion: "1.9.0" },
+    ]);
   await db.db.insert(deviceGroups).values([
     { tenantId, groupId: "wizard-fleet", name: "Sensor fleet" },
     { tenantId, groupId: "empty-group", name: "Empty group" },
   ]);
-  await db.db.insert(deviceGroupMembers).values(
-    [...sensors, "wiz-sensor-11", "wiz-gateway-01"].map((deviceId) => ({ tenantId, groupId: "wizard-fleet", deviceId })),
-  );
+  await db.db
+    .insert(deviceGroupMembers)
+    .values(
+      [...sensors, "wiz-sensor-11", "wiz-gateway-01"].map((deviceId) => ({
+        tenantId,
+        groupId: "wizard-fleet",
+        deviceId,
+      })),
+    );
   return { firmwareId: fw!.id };
 }
 
@@ -92,7 +114,9 @@ test("an operator creates and starts a canary campaign through the wizard", asyn
   await expect(page.getByText("Device group has no members")).toBeVisible();
   await expect(next(page)).toBeDisabled();
   await page.getByRole("radio", { name: "Sensor fleet" }).check();
-  await expect(page.getByText("12 members, 10 eligible; skipped: 1 already up to date, 1 incompatible device type")).toBeVisible();
+  await expect(
+    page.getByText("12 members, 10 eligible; skipped: 1 already up to date, 1 incompatible device type"),
+  ).toBeVisible();
   await expect(next(page)).toBeEnabled();
   await snap(page, "wizard-2-group");
   await next(page).click();
@@ -158,7 +182,12 @@ test("an operator creates and starts a canary campaign through the wizard", asyn
   expect(row!.abortThreshold).toBeCloseTo(0.2, 10);
 });
 
-test("a server validation error shows beside its field and takes the user back to it", async ({ page, db, tenant, signIn }) => {
+test("a server validation error shows beside its field and takes the user back to it", async ({
+  page,
+  db,
+  tenant,
+  signIn,
+}) => {
   await arrange(db, tenant.tenantId);
   await signIn(page, "operator");
   await pickFirmwareAndGroup(page);
@@ -221,11 +250,19 @@ test("the wizard says where to go when there is no firmware or no group", async 
   await signIn(page, "operator");
   await page.goto("/app/ota/campaigns/new");
   await expect(page.getByText("No firmware yet")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Add firmware in the library" })).toHaveAttribute("href", "/app/ota/firmware");
+  await expect(page.getByRole("link", { name: "Add firmware in the library" })).toHaveAttribute(
+    "href",
+    "/app/ota/firmware",
+  );
 
   await db.db
     .insert(firmwareVersions)
-    .values({ tenantId: tenant.tenantId, version: "1.0.0", fileUrl: "https://downloads.example.com/1.0.0.bin", checksumSha256: CHECKSUM });
+    .values({
+      tenantId: tenant.tenantId,
+      version: "1.0.0",
+      fileUrl: "https://downloads.example.com/1.0.0.bin",
+      checksumSha256: CHECKSUM,
+    });
   await page.reload();
   await page.getByRole("radio", { name: /1\.0\.0/ }).check();
   await next(page).click();

@@ -14,9 +14,7 @@ const url = (protocols: string[]) =>
     .refine((v) => protocols.includes(new URL(v).protocol), {
       message: `must start with ${protocols.map((p) => `${p}//`).join(" or ")}`,
     });
-const flag = z
-  .enum(["0", "1", "true", "false"])
-  .transform((v) => v === "1" || v === "true");
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 export const Config = z
   .object({
@@ -40,14 +38,21 @@ export const Config = z
       .enum(["0", "1", "true", "false", "auto"])
       .default("auto")
       .transform((v) => (v === "auto" ? ("auto" as const) : v === "1" || v === "true")),
-    OTA_INGEST_SESSION: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'").optional(),
+    OTA_INGEST_SESSION: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
+      .optional(),
     OTA_PROBE_GRACE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     SIMULATE_DEVICES: flag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     DATA_DIR: z.string().min(1).default(".data"),
     FIRMWARE_DIR: z.string().min(1).optional(),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
-    MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(512 * 1024 * 1024),
   })
   .superRefine((c, ctx) => {
     if (c.DATABASE_URL && !c.AUTH_SECRET) {
@@ -85,9 +90,7 @@ export function config(): Config {
 /** For processes that cannot run without a database (web, worker): the URL, or a clear error. */
 export function requireDatabaseUrl(c: Config = config()): string {
   if (!c.DATABASE_URL) {
-    throw new ConfigError(
-      "DATABASE_URL is not set. Use `npm start` for the embedded default, or set DATABASE_URL.",
-    );
+    throw new ConfigError("DATABASE_URL is not set. Use `npm start` for the embedded default, or set DATABASE_URL.");
   }
   return c.DATABASE_URL;
 }

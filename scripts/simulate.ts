@@ -28,7 +28,10 @@ async function loadDevices(args: SimulateArgs): Promise<DeviceRef[]> {
   try {
     url = requireDatabaseUrl();
   } catch (err) {
-    throw new Exit(2, `${(err as Error).message} (it is needed to read ${args.group ? "the group" : "the devices"}; or pass --devices)`);
+    throw new Exit(
+      2,
+      `${(err as Error).message} (it is needed to read ${args.group ? "the group" : "the devices"}; or pass --devices)`,
+    );
   }
   const handle = createDb(url, { max: 1, name: "flotilla-simulator" });
   try {

@@ -9,9 +9,14 @@ const cfg = config();
 requireDatabaseUrl(cfg);
 requireAuthSecret(cfg);
 // Next's server with the device download path served outside it (docs/decisions/0005).
-const child = startChild("web", process.execPath, ["--import", "tsx", "scripts/web-server.ts", "-p", String(cfg.PORT)], {
-  ...process.env,
-  NODE_ENV: "production",
-});
+const child = startChild(
+  "web",
+  process.execPath,
+  ["--import", "tsx", "scripts/web-server.ts", "-p", String(cfg.PORT)],
+  {
+    ...process.env,
+    NODE_ENV: "production",
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill("SIGTERM"));
 child.on("exit", (code) => process.exit(code ?? 0));

@@ -67,7 +67,9 @@ async function main() {
         log("new database: demo data seeded");
         if (!services.embedded.postgres) {
           log(`WARNING: the demo users (password "${DEMO_PASSWORD}") are in the database at DATABASE_URL;`);
-          log("         delete them before real use, or run production with npm run migrate / start:web / start:worker");
+          log(
+            "         delete them before real use, or run production with npm run migrate / start:web / start:worker",
+          );
         }
       }
       if (cfg.SIMULATE_DEVICES) simulatedTenants = await demoTenantsPresent(handle.db);
@@ -106,13 +108,23 @@ async function main() {
     // The demo fleet: simulated devices for the demo tenants' seeded devices, downloading
     // from PUBLIC_URL like real ones. Optional: if it stops, the web app and worker keep going.
     if (simulatedTenants.length > 0) {
-      const args = ["--import", "tsx", "scripts/simulate.ts", "--tenant", simulatedTenants.join(","), "--group", DEMO_SIMULATED_GROUP];
+      const args = [
+        "--import",
+        "tsx",
+        "scripts/simulate.ts",
+        "--tenant",
+        simulatedTenants.join(","),
+        "--group",
+        DEMO_SIMULATED_GROUP,
+      ];
       const child = startChild("sim", process.execPath, args, env);
       child.on("exit", (code, signal) => {
         if (!stopping) log(`device simulator exited (${signal ?? code}); the web app and worker keep running`);
       });
       children.push(child);
-      log(`simulated devices: group "${DEMO_SIMULATED_GROUP}" of ${simulatedTenants.join(", ")} (SIMULATE_DEVICES=0 turns them off)`);
+      log(
+        `simulated devices: group "${DEMO_SIMULATED_GROUP}" of ${simulatedTenants.join(", ")} (SIMULATE_DEVICES=0 turns them off)`,
+      );
     }
 
     const admin = DEMO_USERS[0];

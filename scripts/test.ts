@@ -19,7 +19,9 @@ const bin = (name: string) => path.resolve("node_modules", ".bin", name);
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}/health`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -57,7 +59,13 @@ async function main(): Promise<number> {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     // A one-second tick, so that the browser tests watch campaigns finish in seconds.
-    const appEnv: NodeJS.ProcessEnv = { ...env, PORT: String(port), PUBLIC_URL: baseUrl, NODE_ENV: "production", OTA_TICK_INTERVAL_MS: "1000" };
+    const appEnv: NodeJS.ProcessEnv = {
+      ...env,
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      NODE_ENV: "production",
+      OTA_TICK_INTERVAL_MS: "1000",
+    };
     const webArgs = ["--import", "tsx", "scripts/web-server.ts", "-p", String(port), "-H", "127.0.0.1"];
     children.push(startChild("web", process.execPath, webArgs, appEnv));
     children.push(startChild("worker", process.execPath, ["--import", "tsx", "worker/index.ts"], appEnv));
@@ -65,7 +73,11 @@ async function main(): Promise<number> {
 
     log(`end-to-end tests (playwright) against ${baseUrl}…`);
     // Arguments after `npm test --` go to Playwright (e.g. one spec file).
-    await runToEnd("e2e", bin("playwright"), ["test", ...process.argv.slice(2)], { ...env, BASE_URL: baseUrl, OTA_TICK_INTERVAL_MS: "1000" });
+    await runToEnd("e2e", bin("playwright"), ["test", ...process.argv.slice(2)], {
+      ...env,
+      BASE_URL: baseUrl,
+      OTA_TICK_INTERVAL_MS: "1000",
+    });
     log("all tests passed");
     return 0;
   } catch (err) {

@@ -15,15 +15,21 @@ export const dynamic = "force-dynamic";
 export const GET = open(async () => {
   const started = performance.now();
   const handle = webDb();
-  const database = await handle
-    .sql`SELECT 1`.then(() => ({ status: "ok" as const, latency_ms: Math.round(performance.now() - started) }))
+  const database = await handle.sql`SELECT 1`
+    .then(() => ({ status: "ok" as const, latency_ms: Math.round(performance.now() - started) }))
     .catch((err: Error) => ({ status: "down" as const, error: err.message }));
   let workers: WorkerHealth[] = [];
-  if (database.status === "ok") workers = await workerHealth(handle.sql).catch((err: Error) => {
+  if (database.status === "ok")
+    workers = await workerHealth(handle.sql).catch((err: Error) => {
       console.error(`health: reading worker heartbeats failed: ${err.message}`);
       return [];
     });
-  const broker = workers.length === 0 ? { status: "unknown" as const } : workers.some((w) => w.broker_connected) ? { status: "ok" as const } : { status: "down" as const };
+  const broker =
+    workers.length === 0
+      ? { status: "unknown" as const }
+      : workers.some((w) => w.broker_connected)
+        ? { status: "ok" as const }
+        : { status: "down" as const };
   const status = database.status !== "ok" ? "down" : workers.length === 0 || broker.status !== "ok" ? "degraded" : "ok";
   return Response.json(
     { status, database, broker, workers, tick_interval_ms: config().OTA_TICK_INTERVAL_MS },

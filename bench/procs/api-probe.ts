@@ -38,7 +38,8 @@ const route = (kind: ProbeKind, handler: Handler, path: string, expect: number):
     const res = await handler(req, { params: Promise.resolve({ id: String(job.campaignId) }) });
     const body = (await res.json()) as { devices?: unknown[] };
     if (res.status !== 200) throw new Error(`${kind}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
-    if (expect >= 0 && body.devices?.length !== expect) throw new Error(`${kind}: ${body.devices?.length} devices, expected ${expect}`);
+    if (expect >= 0 && body.devices?.length !== expect)
+      throw new Error(`${kind}: ${body.devices?.length} devices, expected ${expect}`);
   },
 });
 

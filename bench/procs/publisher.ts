@@ -17,13 +17,26 @@ import { publishWindowed } from "../mqtt";
 
 export type PublisherJob =
   | { kind: "ceiling"; url: string; tenantId: string; count: number; window: number; payload: string }
-  | { kind: "flood"; url: string; tenantId: string; campaignId: number; n: number; connections: number; window: number; version: string };
+  | {
+      kind: "flood";
+      url: string;
+      tenantId: string;
+      campaignId: number;
+      n: number;
+      connections: number;
+      window: number;
+      version: string;
+    };
 
 const job = JSON.parse(process.env.BENCH_JOB!) as PublisherJob;
 const connections = job.kind === "flood" ? job.connections : 1;
 const clients = await Promise.all(
   Array.from({ length: connections }, () =>
-    mqtt.connectAsync(job.url, { clientId: `bench-pub-${randomBytes(4).toString("hex")}`, clean: true, reconnectPeriod: 0 }),
+    mqtt.connectAsync(job.url, {
+      clientId: `bench-pub-${randomBytes(4).toString("hex")}`,
+      clean: true,
+      reconnectPeriod: 0,
+    }),
   ),
 );
 
@@ -35,11 +48,22 @@ const WAVES = [
 
 async function run(): Promise<{ acked: number; failed: number; sent: number }> {
   if (job.kind === "ceiling") {
-    const r = await publishWindowed(clients[0]!, job.count, (i) => ({ topic: `tenant/${job.tenantId}/device/${deviceId(i)}/ota`, payload: job.payload }), job.window);
+    const r = await publishWindowed(
+      clients[0]!,
+      job.count,
+      (i) => ({ topic: `tenant/${job.tenantId}/device/${deviceId(i)}/ota`, payload: job.payload }),
+      job.window,
+    );
     return { ...r, sent: job.count };
   }
   const payloads = WAVES.map((w) =>
-    JSON.stringify({ campaign_id: job.campaignId, status: w.status, progress: w.progress, error: null, ...(w.status === "SUCCESS" ? { version: job.version } : {}) }),
+    JSON.stringify({
+      campaign_id: job.campaignId,
+      status: w.status,
+      progress: w.progress,
+      error: null,
+      ...(w.status === "SUCCESS" ? { version: job.version } : {}),
+    }),
   );
   const per = Math.ceil(job.n / connections);
   const results = await Promise.all(
@@ -49,7 +73,10 @@ async function run(): Promise<{ acked: number; failed: number; sent: number }> {
       return publishWindowed(
         client,
         slice * WAVES.length,
-        (i) => ({ topic: `tenant/${job.tenantId}/device/${deviceId(start + (i % slice))}/ota/status`, payload: payloads[Math.floor(i / slice)]! }),
+        (i) => ({
+          topic: `tenant/${job.tenantId}/device/${deviceId(start + (i % slice))}/ota/status`,
+          payload: payloads[Math.floor(i / slice)]!,
+        }),
         job.window,
       );
     }),

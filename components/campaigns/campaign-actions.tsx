@@ -57,7 +57,13 @@ export function CampaignActions({ campaign, size = "sm" }: { campaign: Target; s
             Abort
           </button>
         ) : (
-          <Button key={label} size={size} variant={label === "Pause" ? "secondary" : "primary"} disabled={action.isPending} onClick={() => run(label)}>
+          <Button
+            key={label}
+            size={size}
+            variant={label === "Pause" ? "secondary" : "primary"}
+            disabled={action.isPending}
+            onClick={() => run(label)}
+          >
             {label}
           </Button>
         ),
@@ -71,7 +77,8 @@ export function CampaignActions({ campaign, size = "sm" }: { campaign: Target; s
               {campaign.pending > 0 && (
                 <>
                   {" "}
-                  The {campaign.pending.toLocaleString()} pending device{campaign.pending === 1 ? "" : "s"} will be skipped.
+                  The {campaign.pending.toLocaleString()} pending device{campaign.pending === 1 ? "" : "s"} will be
+                  skipped.
                 </>
               )}
             </p>

@@ -129,7 +129,9 @@ function LiveCampaign({
               </button>
             </Empty>
           ) : (
-            <Empty title={filter ? `No ${DEVICE_STATUS_LABEL[filter].toLowerCase()} devices` : "No devices in this campaign"}>
+            <Empty
+              title={filter ? `No ${DEVICE_STATUS_LABEL[filter].toLowerCase()} devices` : "No devices in this campaign"}
+            >
               {filter ? "Choose “All” to see every device." : null}
             </Empty>
           )
@@ -138,7 +140,13 @@ function LiveCampaign({
             <div className={devices.isPlaceholderData ? "opacity-60 transition-opacity" : undefined}>
               <DeviceTable devices={devices.data.devices} />
             </div>
-            <Pagination total={devices.data.total} limit={DEVICE_LIMIT} offset={offset} onOffset={onOffset} label="Device pages" />
+            <Pagination
+              total={devices.data.total}
+              limit={DEVICE_LIMIT}
+              offset={offset}
+              onOffset={onOffset}
+              label="Device pages"
+            />
           </>
         )}
       </section>

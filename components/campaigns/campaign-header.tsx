@@ -8,7 +8,13 @@ import { CampaignActions } from "./campaign-actions";
 import { strategyText } from "./rules";
 
 /** Name, status, phase, what is rolled out where, the abort reason, and the legal actions. */
-export function CampaignHeader({ campaign: c, live }: { campaign: Campaign; live: { polling: boolean; stale: boolean } }) {
+export function CampaignHeader({
+  campaign: c,
+  live,
+}: {
+  campaign: Campaign;
+  live: { polling: boolean; stale: boolean };
+}) {
   const showPhase = c.status === "RUNNING" || c.status === "PAUSED" || c.rollout_strategy === "canary";
   return (
     <header className="space-y-3">
@@ -22,26 +28,39 @@ export function CampaignHeader({ campaign: c, live }: { campaign: Campaign; live
             <StatusBadge status={c.status} />
             {showPhase && (
               <span className="rounded-full border border-slate-200 bg-white px-2 py-0.5 text-xs font-medium text-slate-600">
-                {c.phase === "canary" ? `Canary phase · ${c.canary_size.toLocaleString()} device${c.canary_size === 1 ? "" : "s"}` : "Rollout phase"}
+                {c.phase === "canary"
+                  ? `Canary phase · ${c.canary_size.toLocaleString()} device${c.canary_size === 1 ? "" : "s"}`
+                  : "Rollout phase"}
               </span>
             )}
             {live.polling && (
-              <span className="flex items-center gap-1.5 text-xs text-slate-500" title="This page refreshes itself while the campaign runs">
-                <span className={`size-2 rounded-full ${live.stale ? "bg-amber-500" : "animate-pulse bg-emerald-500"}`} aria-hidden />
+              <span
+                className="flex items-center gap-1.5 text-xs text-slate-500"
+                title="This page refreshes itself while the campaign runs"
+              >
+                <span
+                  className={`size-2 rounded-full ${live.stale ? "bg-amber-500" : "animate-pulse bg-emerald-500"}`}
+                  aria-hidden
+                />
                 {live.stale ? "Reconnecting…" : "Live"}
               </span>
             )}
           </div>
           <p className="mt-1 text-sm text-slate-500">
             Firmware <span className="font-mono text-slate-700">{c.firmware_version}</span>
-            {c.firmware_device_type && <> for {c.firmware_device_type}</>} · group <span className="text-slate-700">{c.target_group_id}</span> ·{" "}
-            {strategyText(c)}, {c.rollout_rate.toLocaleString()} per tick
-            {c.max_in_flight ? `, at most ${c.max_in_flight.toLocaleString()} in flight` : ""} · created {formatDateTime(c.created_at)}
+            {c.firmware_device_type && <> for {c.firmware_device_type}</>} · group{" "}
+            <span className="text-slate-700">{c.target_group_id}</span> · {strategyText(c)},{" "}
+            {c.rollout_rate.toLocaleString()} per tick
+            {c.max_in_flight ? `, at most ${c.max_in_flight.toLocaleString()} in flight` : ""} · created{" "}
+            {formatDateTime(c.created_at)}
             {c.created_by ? ` by ${c.created_by}` : ""}
           </p>
         </div>
         <div className="shrink-0">
-          <CampaignActions campaign={{ id: c.id, name: c.name, status: c.status, pending: c.status_breakdown.PENDING }} size="md" />
+          <CampaignActions
+            campaign={{ id: c.id, name: c.name, status: c.status, pending: c.status_breakdown.PENDING }}
+            size="md"
+          />
         </div>
       </div>
       {c.abort_reason && (

@@ -73,7 +73,11 @@ export function CampaignList() {
       ) : q.data.campaigns.length === 0 ? (
         q.data.total > 0 ? (
           <Empty title="No campaigns on this page">
-            <button type="button" className="font-medium text-sky-800 underline" onClick={() => setParams({ page: undefined })}>
+            <button
+              type="button"
+              className="font-medium text-sky-800 underline"
+              onClick={() => setParams({ page: undefined })}
+            >
               Go to the first page
             </button>
           </Empty>

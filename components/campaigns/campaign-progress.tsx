@@ -8,7 +8,9 @@ export function CampaignProgress({ campaign: c }: { campaign: CampaignListItem }
       <SplitProgress breakdown={c.status_breakdown} label={`Progress of ${c.name}`} />
       <p className="mt-1 text-xs tabular-nums text-slate-600">
         {c.succeeded.toLocaleString()}/{c.total_devices.toLocaleString()}{" "}
-        <span className={c.failed > 0 ? "font-medium text-red-700" : "text-slate-400"}>({c.failed.toLocaleString()} failed)</span>
+        <span className={c.failed > 0 ? "font-medium text-red-700" : "text-slate-400"}>
+          ({c.failed.toLocaleString()} failed)
+        </span>
       </p>
     </div>
   );

@@ -44,7 +44,8 @@ function etaHint(c: Campaign, eta: ReturnType<typeof estimateCompletion>): strin
   if (c.status === "CREATED") return "Starts when an operator starts it";
   if (c.status === "COMPLETED" || c.status === "ABORTED") return "Campaign is over";
   if (!eta) return "Waiting for devices to report";
-  if (eta.basis === "observed") return `At the observed ${eta.rate < 1 ? eta.rate.toFixed(2) : eta.rate.toFixed(1)} devices/s`;
+  if (eta.basis === "observed")
+    return `At the observed ${eta.rate < 1 ? eta.rate.toFixed(2) : eta.rate.toFixed(1)} devices/s`;
   return `At the planned ${c.rollout_rate.toLocaleString()} device${c.rollout_rate === 1 ? "" : "s"} every ${formatDuration(c.tick_interval_ms / 1000)}, if all succeed`;
 }
 
@@ -64,7 +65,13 @@ export function CampaignStats({ campaign: c, samples }: { campaign: Campaign; sa
   // Eligible devices are the rollout (skipped ones never were); older rows may lack the count.
   const eligible = c.eligible_devices || c.total_devices - b.SKIPPED;
   const eta = estimateCompletion(
-    { status: c.status, pending: b.PENDING, inFlight: b.DOWNLOADING + b.INSTALLING, rolloutRate: c.rollout_rate, tickIntervalMs: c.tick_interval_ms },
+    {
+      status: c.status,
+      pending: b.PENDING,
+      inFlight: b.DOWNLOADING + b.INSTALLING,
+      rolloutRate: c.rollout_rate,
+      tickIntervalMs: c.tick_interval_ms,
+    },
     samples,
   );
   return (

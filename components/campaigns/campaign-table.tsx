@@ -55,7 +55,9 @@ export function CampaignTable({ campaigns, withActions }: { campaigns: CampaignL
           </Td>
           {withActions && (
             <Td className="whitespace-nowrap">
-              <CampaignActions campaign={{ id: c.id, name: c.name, status: c.status, pending: c.status_breakdown.PENDING }} />
+              <CampaignActions
+                campaign={{ id: c.id, name: c.name, status: c.status, pending: c.status_breakdown.PENDING }}
+              />
             </Td>
           )}
         </tr>

@@ -27,10 +27,18 @@ export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
       {devices.map((d) => (
         <tr key={d.device_id}>
           <Td className="whitespace-nowrap">
-            <Link href={`/app/devices/${encodeURIComponent(d.device_id)}`} prefetch={false} className="font-mono text-xs font-medium text-sky-800 hover:underline">
+            <Link
+              href={`/app/devices/${encodeURIComponent(d.device_id)}`}
+              prefetch={false}
+              className="font-mono text-xs font-medium text-sky-800 hover:underline"
+            >
               {d.device_id}
             </Link>
-            {d.canary && <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-[11px] font-medium text-amber-800">canary</span>}
+            {d.canary && (
+              <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-[11px] font-medium text-amber-800">
+                canary
+              </span>
+            )}
           </Td>
           <Td className="whitespace-nowrap">
             <StatusBadge status={d.status} />

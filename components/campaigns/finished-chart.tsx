@@ -4,7 +4,8 @@ import { formatDuration } from "@/components/ui/format";
 import type { Sample } from "./eta";
 
 const W = 600;
-const clock = (t: number) => new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const clock = (t: number) =>
+  new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 const H = 120;
 
 /** A step line through the samples, scaled into the chart's box. */
@@ -45,13 +46,33 @@ export function FinishedChart({ samples, eligible }: { samples: readonly Sample[
       </figcaption>
       <div className="relative mt-3">
         <span className="absolute top-0 left-0 text-[11px] tabular-nums text-slate-400">{yMax.toLocaleString()}</span>
-        <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={summary} className="h-28 w-full overflow-visible">
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          preserveAspectRatio="none"
+          role="img"
+          aria-label={summary}
+          className="h-28 w-full overflow-visible"
+        >
           <line x1={0} y1={H} x2={W} y2={H} className="stroke-slate-200" vectorEffect="non-scaling-stroke" />
-          <line x1={0} y1={0} x2={W} y2={0} className="stroke-slate-100" strokeDasharray="4 4" vectorEffect="non-scaling-stroke" />
+          <line
+            x1={0}
+            y1={0}
+            x2={W}
+            y2={0}
+            className="stroke-slate-100"
+            strokeDasharray="4 4"
+            vectorEffect="non-scaling-stroke"
+          />
           <path d={`${line} V ${H} H 0 Z`} className="fill-sky-100/70" />
           <path d={line} fill="none" className="stroke-sky-600" strokeWidth={2} vectorEffect="non-scaling-stroke" />
           {last.failed > 0 && (
-            <path d={path(samples, (s) => s.failed, yMax)} fill="none" className="stroke-red-500" strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
+            <path
+              d={path(samples, (s) => s.failed, yMax)}
+              fill="none"
+              className="stroke-red-500"
+              strokeWidth={1.5}
+              vectorEffect="non-scaling-stroke"
+            />
           )}
         </svg>
       </div>

@@ -5,8 +5,21 @@ import type { CampaignStatus, DeviceStatus } from "@/lib/db/schema/campaigns";
  * run time: the schema module is imported for its types only), shared by the list
  * and the detail page so that both offer exactly the same actions.
  */
-export const CAMPAIGN_STATUS_OPTIONS = ["CREATED", "RUNNING", "PAUSED", "COMPLETED", "ABORTED"] as const satisfies readonly CampaignStatus[];
-export const DEVICE_STATUS_OPTIONS = ["PENDING", "DOWNLOADING", "INSTALLING", "SUCCESS", "FAILED", "SKIPPED"] as const satisfies readonly DeviceStatus[];
+export const CAMPAIGN_STATUS_OPTIONS = [
+  "CREATED",
+  "RUNNING",
+  "PAUSED",
+  "COMPLETED",
+  "ABORTED",
+] as const satisfies readonly CampaignStatus[];
+export const DEVICE_STATUS_OPTIONS = [
+  "PENDING",
+  "DOWNLOADING",
+  "INSTALLING",
+  "SUCCESS",
+  "FAILED",
+  "SKIPPED",
+] as const satisfies readonly DeviceStatus[];
 
 export const DEVICE_STATUS_LABEL: Record<DeviceStatus, string> = {
   PENDING: "Pending",
@@ -67,7 +80,8 @@ export function offsetFromPage(page: string | null | undefined, limit: number): 
   return Number.isInteger(n) && n > 1 ? (n - 1) * limit : 0;
 }
 
-export const pageFromOffset = (offset: number, limit: number) => (offset > 0 ? Math.floor(offset / limit) + 1 : undefined);
+export const pageFromOffset = (offset: number, limit: number) =>
+  offset > 0 ? Math.floor(offset / limit) + 1 : undefined;
 
 /** Devices per page of the campaign page's table. */
 export const DEVICE_LIMIT = 50;

@@ -31,7 +31,12 @@ export function StatusChips({
     }`;
   return (
     <div role="group" aria-label="Filter devices by status" className="flex flex-wrap gap-2">
-      <button type="button" aria-pressed={selected === undefined} onClick={() => onSelect(undefined)} className={chip(selected === undefined, false)}>
+      <button
+        type="button"
+        aria-pressed={selected === undefined}
+        onClick={() => onSelect(undefined)}
+        className={chip(selected === undefined, false)}
+      >
         All <span className="tabular-nums text-slate-500">{all.toLocaleString()}</span>
       </button>
       {DEVICE_STATUS_OPTIONS.map((s) => (

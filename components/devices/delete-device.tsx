@@ -38,7 +38,10 @@ export function DeleteDeviceButton({ deviceId }: { deviceId: string }) {
           })
         }
       >
-        <p>It leaves every group; finished campaigns keep their record of it. A device that an active campaign has yet to update cannot be deleted.</p>
+        <p>
+          It leaves every group; finished campaigns keep their record of it. A device that an active campaign has yet to
+          update cannot be deleted.
+        </p>
       </ConfirmDialog>
     </>
   );

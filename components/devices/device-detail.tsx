@@ -58,10 +58,17 @@ function Breadcrumb() {
 
 function DeviceFacts({ device: d }: { device: Device }) {
   return (
-    <dl aria-label="Device details" className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-slate-200 bg-slate-200 shadow-sm lg:grid-cols-5">
+    <dl
+      aria-label="Device details"
+      className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-slate-200 bg-slate-200 shadow-sm lg:grid-cols-5"
+    >
       <Fact term="Type">{d.device_type ?? <span className="text-slate-400">—</span>}</Fact>
       <Fact term="Firmware version">
-        {d.fw_version ? <DeviceText value={d.fw_version} className="font-mono" /> : <span className="text-slate-400">unknown</span>}
+        {d.fw_version ? (
+          <DeviceText value={d.fw_version} className="font-mono" />
+        ) : (
+          <span className="text-slate-400">unknown</span>
+        )}
       </Fact>
       <Fact term="Last seen">
         <RelativeTime iso={d.last_seen_at} />

@@ -25,7 +25,10 @@ export function DeviceList() {
   const [group, setGroup] = useState("");
   const [offset, setOffset] = useState(0);
   const [registering, setRegistering] = useState(false);
-  const filters = { device_type: useDebounced(type.trim()) || undefined, fw_version: useDebounced(version.trim()) || undefined };
+  const filters = {
+    device_type: useDebounced(type.trim()) || undefined,
+    fw_version: useDebounced(version.trim()) || undefined,
+  };
   const groups = useGroups({ limit: GROUP_OPTIONS, offset: 0 });
   const q = useDevices({ ...filters, group_id: group || undefined, limit: LIMIT, offset });
   const filtered = Boolean(filters.device_type || filters.fw_version || group);
@@ -41,7 +44,11 @@ export function DeviceList() {
     <section>
       <PageHeader
         title="Devices"
-        description={total === undefined ? "Every device registered to your fleet." : `${total.toLocaleString()} device${total === 1 ? "" : "s"}${filtered ? " match the filters" : ""}`}
+        description={
+          total === undefined
+            ? "Every device registered to your fleet."
+            : `${total.toLocaleString()} device${total === 1 ? "" : "s"}${filtered ? " match the filters" : ""}`
+        }
         actions={
           canOperate && (
             <Button variant="primary" onClick={() => setRegistering(true)}>
@@ -50,7 +57,11 @@ export function DeviceList() {
           )
         }
       />
-      <div role="search" aria-label="Filter devices" className="mb-4 grid grid-cols-2 items-end gap-3 sm:flex sm:flex-wrap">
+      <div
+        role="search"
+        aria-label="Filter devices"
+        className="mb-4 grid grid-cols-2 items-end gap-3 sm:flex sm:flex-wrap"
+      >
         <FilterText label="Device type" value={type} onChange={change(setType)} placeholder="Any type" />
         <FilterText label="Firmware version" value={version} onChange={change(setVersion)} placeholder="Any version" />
         <label className="col-span-2 block text-xs font-medium text-slate-600">
@@ -89,7 +100,8 @@ export function DeviceList() {
           <Empty title="No devices match these filters">Change or clear the filters.</Empty>
         ) : (
           <Empty title="No devices yet">
-            Devices appear here once registered{canOperate ? ": use “Register device”, or the API for many at once." : "."}
+            Devices appear here once registered
+            {canOperate ? ": use “Register device”, or the API for many at once." : "."}
           </Empty>
         )
       ) : (
@@ -104,11 +116,27 @@ export function DeviceList() {
   );
 }
 
-function FilterText({ label, value, onChange, placeholder }: { label: string; value: string; onChange: (v: string) => void; placeholder: string }) {
+function FilterText({
+  label,
+  value,
+  onChange,
+  placeholder,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  placeholder: string;
+}) {
   return (
     <label className="block text-xs font-medium text-slate-600">
       {label}
-      <input type="search" value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} className={FILTER_INPUT} />
+      <input
+        type="search"
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+        className={FILTER_INPUT}
+      />
     </label>
   );
 }

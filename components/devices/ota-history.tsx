@@ -19,7 +19,8 @@ export function OtaHistory({ deviceId }: { deviceId: string }) {
   const q = useDeviceHistory(deviceId, { limit: LIMIT, offset });
   if (q.isPending) return <Loading label="Loading OTA history…" />;
   if (q.isError) return <ErrorState error={q.error} retry={() => void q.refetch()} />;
-  if (q.data.history.length === 0) return <Empty title="No OTA updates yet">This device has not been part of any campaign.</Empty>;
+  if (q.data.history.length === 0)
+    return <Empty title="No OTA updates yet">This device has not been part of any campaign.</Empty>;
   return (
     <>
       <DataTable

@@ -29,7 +29,11 @@ function RegisterDeviceForm({ onDone }: { onDone: () => void }) {
     const form = new FormData(e.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim() || null;
     create.mutate(
-      { device_id: String(form.get("device_id") ?? "").trim(), device_type: text("device_type"), fw_version: text("fw_version") },
+      {
+        device_id: String(form.get("device_id") ?? "").trim(),
+        device_type: text("device_type"),
+        fw_version: text("fw_version"),
+      },
       {
         onSuccess: (d) => {
           toast("success", `Device ${d.device_id} registered`);
@@ -53,8 +57,20 @@ function RegisterDeviceForm({ onDone }: { onDone: () => void }) {
         error={errors.device_id ?? duplicate}
       />
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField label="Device type" name="device_type" maxLength={50} placeholder="sensor-v2" error={errors.device_type} />
-        <TextField label="Firmware version" name="fw_version" maxLength={50} placeholder="1.0.0" error={errors.fw_version} />
+        <TextField
+          label="Device type"
+          name="device_type"
+          maxLength={50}
+          placeholder="sensor-v2"
+          error={errors.device_type}
+        />
+        <TextField
+          label="Firmware version"
+          name="fw_version"
+          maxLength={50}
+          placeholder="1.0.0"
+          error={errors.fw_version}
+        />
       </div>
       <FormError>{duplicate ? undefined : formError(create.error, FIELDS)}</FormError>
       <div className="flex justify-end gap-2">

@@ -53,7 +53,11 @@ function AddFirmwareFlow({ onDone }: { onDone: () => void }) {
           ))}
         </div>
       </fieldset>
-      {mode === "upload" ? <UploadFirmwareForm onAdded={setAdded} onCancel={onDone} /> : <UrlFirmwareForm onAdded={setAdded} onCancel={onDone} />}
+      {mode === "upload" ? (
+        <UploadFirmwareForm onAdded={setAdded} onCancel={onDone} />
+      ) : (
+        <UrlFirmwareForm onAdded={setAdded} onCancel={onDone} />
+      )}
     </div>
   );
 }

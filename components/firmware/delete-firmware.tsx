@@ -15,7 +15,13 @@ export function DeleteFirmwareButton({ firmware }: { firmware: Firmware }) {
   const toast = useToast();
   return (
     <>
-      <Button size="sm" variant="ghost" className="text-red-700! hover:bg-red-50!" aria-label={`Delete ${firmware.version}`} onClick={() => setOpen(true)}>
+      <Button
+        size="sm"
+        variant="ghost"
+        className="text-red-700! hover:bg-red-50!"
+        aria-label={`Delete ${firmware.version}`}
+        onClick={() => setOpen(true)}
+      >
         Delete
       </Button>
       <ConfirmDialog
@@ -33,8 +39,8 @@ export function DeleteFirmwareButton({ firmware }: { firmware: Firmware }) {
         }
       >
         <p>
-          The version and {firmware.file_url.startsWith("http") ? "its registration" : "its stored binary"} are removed. Versions that a
-          campaign has used cannot be deleted: campaigns keep their history.
+          The version and {firmware.file_url.startsWith("http") ? "its registration" : "its stored binary"} are removed.
+          Versions that a campaign has used cannot be deleted: campaigns keep their history.
         </p>
       </ConfirmDialog>
     </>

@@ -7,12 +7,27 @@ import { formatBytes } from "@/components/ui/format";
 import type { Firmware } from "@/lib/api-client/types";
 
 /** What the server recorded: for an upload, the checksum and size it computed from the bytes. */
-export function FirmwareAdded({ firmware, uploaded, onDone }: { firmware: Firmware; uploaded: boolean; onDone: () => void }) {
+export function FirmwareAdded({
+  firmware,
+  uploaded,
+  onDone,
+}: {
+  firmware: Firmware;
+  uploaded: boolean;
+  onDone: () => void;
+}) {
   return (
     <div className="space-y-4">
-      <p role="status" className="flex items-center gap-2 rounded-md bg-emerald-50 px-3 py-2 text-sm font-medium text-emerald-800">
+      <p
+        role="status"
+        className="flex items-center gap-2 rounded-md bg-emerald-50 px-3 py-2 text-sm font-medium text-emerald-800"
+      >
         <svg aria-hidden viewBox="0 0 20 20" className="size-4 shrink-0" fill="currentColor">
-          <path fillRule="evenodd" d="M10 18a8 8 0 1 0 0-16 8 8 0 0 0 0 16Zm3.7-9.3a1 1 0 0 0-1.4-1.4L9 10.6 7.7 9.3a1 1 0 0 0-1.4 1.4l2 2a1 1 0 0 0 1.4 0l4-4Z" clipRule="evenodd" />
+          <path
+            fillRule="evenodd"
+            d="M10 18a8 8 0 1 0 0-16 8 8 0 0 0 0 16Zm3.7-9.3a1 1 0 0 0-1.4-1.4L9 10.6 7.7 9.3a1 1 0 0 0-1.4 1.4l2 2a1 1 0 0 0 1.4 0l4-4Z"
+            clipRule="evenodd"
+          />
         </svg>
         Firmware {firmware.version} is in the library.
       </p>
@@ -23,7 +38,11 @@ export function FirmwareAdded({ firmware, uploaded, onDone }: { firmware: Firmwa
               <code className="font-mono text-xs break-all text-slate-800" aria-label="SHA-256">
                 {firmware.checksum_sha256}
               </code>
-              <CopyButton text={firmware.checksum_sha256} label={`Copy SHA-256 of ${firmware.version}`} what="SHA-256 copied" />
+              <CopyButton
+                text={firmware.checksum_sha256}
+                label={`Copy SHA-256 of ${firmware.version}`}
+                what="SHA-256 copied"
+              />
             </span>
           ) : (
             <span className="text-amber-700">None given: devices cannot verify this download.</span>

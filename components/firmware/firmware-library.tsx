@@ -29,7 +29,9 @@ export function FirmwareLibrary() {
       <PageHeader
         title="Firmware"
         description={
-          total === undefined ? "The versions your devices can be updated to." : `${total.toLocaleString()} version${total === 1 ? "" : "s"}${filter ? ` for ${filter}` : ""}`
+          total === undefined
+            ? "The versions your devices can be updated to."
+            : `${total.toLocaleString()} version${total === 1 ? "" : "s"}${filter ? ` for ${filter}` : ""}`
         }
         actions={
           canOperate && (
@@ -64,7 +66,9 @@ export function FirmwareLibrary() {
           <Empty title={`No firmware for device type “${filter}”`}>Clear the filter to see every version.</Empty>
         ) : (
           <Empty title="No firmware yet">
-            {canOperate ? "Upload a binary or register one by URL with “Add firmware”." : "An operator can add firmware versions here."}
+            {canOperate
+              ? "Upload a binary or register one by URL with “Add firmware”."
+              : "An operator can add firmware versions here."}
           </Empty>
         )
       ) : (

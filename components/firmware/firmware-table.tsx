@@ -9,7 +9,12 @@ import { DeleteFirmwareButton } from "./delete-firmware";
 
 /** The first 12 hex digits identify a binary at a glance; the full value is copied. */
 export function ShortSha({ sha, version }: { sha: string | null; version: string }) {
-  if (!sha) return <span className="text-slate-400" title="Registered without a checksum">—</span>;
+  if (!sha)
+    return (
+      <span className="text-slate-400" title="Registered without a checksum">
+        —
+      </span>
+    );
   return (
     <span className="inline-flex items-center gap-1">
       <code title={sha} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">
@@ -45,19 +50,28 @@ export function FirmwareTable({ firmware, canDelete }: { firmware: Firmware[]; c
           <Td className="whitespace-nowrap">
             <span className="font-medium text-slate-900">{f.version}</span>
             {/* On phones the description column is hidden: a line of it goes under the version instead. */}
-            {f.description && <span className="block max-w-40 truncate text-xs text-slate-500 md:hidden">{f.description}</span>}
+            {f.description && (
+              <span className="block max-w-40 truncate text-xs text-slate-500 md:hidden">{f.description}</span>
+            )}
           </Td>
           <Td className="hidden max-w-xs truncate text-slate-600 md:table-cell" title={f.description ?? undefined}>
             {f.description || <span className="text-slate-400">—</span>}
           </Td>
           <Td className="whitespace-nowrap">
             {f.device_type ? (
-              <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">{f.device_type}</span>
+              <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
+                {f.device_type}
+              </span>
             ) : (
-              <span className="text-slate-400" title="Any device type">any</span>
+              <span className="text-slate-400" title="Any device type">
+                any
+              </span>
             )}
           </Td>
-          <Td className="text-right whitespace-nowrap tabular-nums" title={f.file_size_bytes === null ? undefined : `${f.file_size_bytes.toLocaleString()} bytes`}>
+          <Td
+            className="text-right whitespace-nowrap tabular-nums"
+            title={f.file_size_bytes === null ? undefined : `${f.file_size_bytes.toLocaleString()} bytes`}
+          >
             {formatBytes(f.file_size_bytes)}
           </Td>
           <Td className="whitespace-nowrap">

@@ -27,7 +27,11 @@ export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmwar
     setProgress(0);
     upload.mutate(
       {
-        meta: { version: String(form.get("version") ?? "").trim(), device_type: text("device_type"), description: text("description") },
+        meta: {
+          version: String(form.get("version") ?? "").trim(),
+          device_type: text("device_type"),
+          description: text("description"),
+        },
         file,
         onProgress: setProgress,
       },
@@ -39,8 +43,22 @@ export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmwar
   return (
     <form onSubmit={submit} className="space-y-4" aria-label="Upload firmware">
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField label="Version" name="version" required maxLength={50} placeholder="2.1.0" error={errors.version ?? duplicate} />
-        <TextField label="Device type" name="device_type" maxLength={50} placeholder="Any" hint="Leave empty for any type." error={errors.device_type} />
+        <TextField
+          label="Version"
+          name="version"
+          required
+          maxLength={50}
+          placeholder="2.1.0"
+          error={errors.version ?? duplicate}
+        />
+        <TextField
+          label="Device type"
+          name="device_type"
+          maxLength={50}
+          placeholder="Any"
+          hint="Leave empty for any type."
+          error={errors.device_type}
+        />
       </div>
       <TextAreaField label="Description" name="description" placeholder="What changed" error={errors.description} />
       <TextField
@@ -49,7 +67,11 @@ export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmwar
         type="file"
         required
         onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-        hint={file ? `${file.name}, ${formatBytes(file.size)}` : "The binary devices will download. Flotilla computes its SHA-256."}
+        hint={
+          file
+            ? `${file.name}, ${formatBytes(file.size)}`
+            : "The binary devices will download. Flotilla computes its SHA-256."
+        }
         error={errors.file}
         className="file:mr-3 file:rounded file:border-0 file:bg-slate-100 file:px-2.5 file:py-1 file:text-sm file:font-medium file:text-slate-700"
       />
@@ -81,7 +103,9 @@ function UploadProgress({ fraction }: { fraction: number }) {
       >
         <div className="h-full bg-sky-500 transition-[width]" style={{ width: `${pct}%` }} />
       </div>
-      <p className="text-xs tabular-nums text-slate-500">{pct < 100 ? `Uploading… ${pct}%` : "Verifying and storing…"}</p>
+      <p className="text-xs tabular-nums text-slate-500">
+        {pct < 100 ? `Uploading… ${pct}%` : "Verifying and storing…"}
+      </p>
     </div>
   );
 }

@@ -38,11 +38,32 @@ export function UrlFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) 
   return (
     <form onSubmit={submit} className="space-y-4" aria-label="Register firmware by URL">
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField label="Version" name="version" required maxLength={50} placeholder="2.1.0" error={errors.version ?? duplicate} />
-        <TextField label="Device type" name="device_type" maxLength={50} placeholder="Any" hint="Leave empty for any type." error={errors.device_type} />
+        <TextField
+          label="Version"
+          name="version"
+          required
+          maxLength={50}
+          placeholder="2.1.0"
+          error={errors.version ?? duplicate}
+        />
+        <TextField
+          label="Device type"
+          name="device_type"
+          maxLength={50}
+          placeholder="Any"
+          hint="Leave empty for any type."
+          error={errors.device_type}
+        />
       </div>
       <TextAreaField label="Description" name="description" placeholder="What changed" error={errors.description} />
-      <TextField label="Download URL" name="file_url" type="url" required placeholder="https://downloads.example.com/fw-2.1.0.bin" error={errors.file_url} />
+      <TextField
+        label="Download URL"
+        name="file_url"
+        type="url"
+        required
+        placeholder="https://downloads.example.com/fw-2.1.0.bin"
+        error={errors.file_url}
+      />
       <div className="grid gap-4 sm:grid-cols-[1fr_10rem]">
         <TextField
           label="SHA-256 (optional)"
@@ -54,7 +75,14 @@ export function UrlFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) 
           hint="Devices verify the download against it."
           error={errors.checksum_sha256}
         />
-        <TextField label="Size in bytes (optional)" name="file_size_bytes" type="number" min={0} step={1} error={errors.file_size_bytes} />
+        <TextField
+          label="Size in bytes (optional)"
+          name="file_size_bytes"
+          type="number"
+          min={0}
+          step={1}
+          error={errors.file_size_bytes}
+        />
       </div>
       <FormError>{duplicate ? undefined : formError(register.error, FIELDS)}</FormError>
       <div className="flex justify-end gap-2">

@@ -15,7 +15,17 @@ const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** "a, b c\nd" → ["a", "b", "c", "d"]: commas, spaces and new lines all separate. */
 export const parseDeviceIds = (text: string) => [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
 
-export function AddMembersDialog({ open, onClose, groupId, groupName }: { open: boolean; onClose: () => void; groupId: string; groupName: string }) {
+export function AddMembersDialog({
+  open,
+  onClose,
+  groupId,
+  groupName,
+}: {
+  open: boolean;
+  onClose: () => void;
+  groupId: string;
+  groupName: string;
+}) {
   return (
     <Dialog open={open} onClose={onClose} title={`Add members to ${groupName}`} wide>
       <AddMembersForm groupId={groupId} groupName={groupName} onDone={onClose} />
@@ -43,7 +53,10 @@ function AddMembersForm({ groupId, groupName, onDone }: { groupId: string; group
         onSuccess: (res) => {
           const added = typeof res === "object" && res && "added" in res ? Number(res.added) : ids.length;
           const already = ids.length - added;
-          toast("success", `Added ${added} device${added === 1 ? "" : "s"} to ${groupName}${already ? ` (${already} already in it)` : ""}`);
+          toast(
+            "success",
+            `Added ${added} device${added === 1 ? "" : "s"} to ${groupName}${already ? ` (${already} already in it)` : ""}`,
+          );
           onDone();
         },
       },

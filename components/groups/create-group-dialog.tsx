@@ -29,7 +29,11 @@ function CreateGroupForm({ onDone }: { onDone: () => void }) {
     const form = new FormData(e.currentTarget);
     const description = String(form.get("description") ?? "").trim();
     create.mutate(
-      { group_id: String(form.get("group_id") ?? "").trim(), name: String(form.get("name") ?? "").trim(), description: description || null },
+      {
+        group_id: String(form.get("group_id") ?? "").trim(),
+        name: String(form.get("name") ?? "").trim(),
+        description: description || null,
+      },
       {
         onSuccess: (g) => {
           toast("success", `Group ${g.name} created`);

@@ -51,7 +51,9 @@ export function DeleteGroupButton({
           })
         }
       >
-        <p>Its devices stay registered; only the group goes. A group that an active campaign targets cannot be deleted.</p>
+        <p>
+          Its devices stay registered; only the group goes. A group that an active campaign targets cannot be deleted.
+        </p>
       </ConfirmDialog>
     </>
   );

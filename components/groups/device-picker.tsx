@@ -9,7 +9,15 @@ import { DeviceText } from "@/components/ui/device-text";
 const PICKABLE = 200;
 
 /** The tenant's devices that are not in the group yet, as checkboxes, with a search box. */
-export function DevicePicker({ groupId, picked, onChange }: { groupId: string; picked: Set<string>; onChange: (s: Set<string>) => void }) {
+export function DevicePicker({
+  groupId,
+  picked,
+  onChange,
+}: {
+  groupId: string;
+  picked: Set<string>;
+  onChange: (s: Set<string>) => void;
+}) {
   const [search, setSearch] = useState("");
   const all = useDevices({ limit: PICKABLE, offset: 0 });
   const members = useDevices({ group_id: groupId, limit: PICKABLE, offset: 0 });
@@ -19,7 +27,9 @@ export function DevicePicker({ groupId, picked, onChange }: { groupId: string; p
   }, [all.data, members.data]);
   const needle = search.trim().toLowerCase();
   const shown = needle
-    ? candidates.filter((d) => d.device_id.toLowerCase().includes(needle) || d.device_type?.toLowerCase().includes(needle))
+    ? candidates.filter(
+        (d) => d.device_id.toLowerCase().includes(needle) || d.device_type?.toLowerCase().includes(needle),
+      )
     : candidates;
 
   const toggle = (id: string) => {
@@ -35,13 +45,21 @@ export function DevicePicker({ groupId, picked, onChange }: { groupId: string; p
       <div className="px-3 pt-1 pb-2">
         <label className="block text-xs font-medium text-slate-600">
           Search devices
-          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Id or type" className={`${FILTER_INPUT} sm:w-full`} />
+          <input
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="Id or type"
+            className={`${FILTER_INPUT} sm:w-full`}
+          />
         </label>
       </div>
       {all.isPending || members.isPending ? (
         <p className="px-3 pb-3 text-sm text-slate-500">Loading devices…</p>
       ) : all.isError ? (
-        <p className="px-3 pb-3 text-sm text-red-700">Could not load your devices: {all.error.message}. You can still type ids above.</p>
+        <p className="px-3 pb-3 text-sm text-red-700">
+          Could not load your devices: {all.error.message}. You can still type ids above.
+        </p>
       ) : candidates.length === 0 ? (
         <p className="px-3 pb-3 text-sm text-slate-500">Every device you have is already in this group.</p>
       ) : (

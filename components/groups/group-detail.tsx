@@ -48,7 +48,8 @@ export function GroupDetail({ groupId }: { groupId: string }) {
             <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
               <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700">{g.group_id}</code>
               <span>
-                <strong className="font-semibold text-slate-700 tabular-nums">{g.member_count.toLocaleString()}</strong> member{g.member_count === 1 ? "" : "s"}
+                <strong className="font-semibold text-slate-700 tabular-nums">{g.member_count.toLocaleString()}</strong>{" "}
+                member{g.member_count === 1 ? "" : "s"}
               </span>
               <span>
                 created <DateTime iso={g.created_at} />
@@ -63,14 +64,21 @@ export function GroupDetail({ groupId }: { groupId: string }) {
               <Button variant="primary" onClick={() => setAdding(true)}>
                 Add members
               </Button>
-              <DeleteGroupButton prominent groupId={g.group_id} name={g.name} onDeleted={() => router.push("/app/groups")} />
+              <DeleteGroupButton
+                prominent
+                groupId={g.group_id}
+                name={g.name}
+                onDeleted={() => router.push("/app/groups")}
+              />
             </>
           )
         }
       />
       <h2 className="mb-3 text-base font-semibold tracking-tight text-slate-900">Members</h2>
       <GroupMembers groupId={g.group_id} groupName={g.name} canEdit={canOperate} onAdd={() => setAdding(true)} />
-      {canOperate && <AddMembersDialog open={adding} onClose={() => setAdding(false)} groupId={g.group_id} groupName={g.name} />}
+      {canOperate && (
+        <AddMembersDialog open={adding} onClose={() => setAdding(false)} groupId={g.group_id} groupName={g.name} />
+      )}
     </section>
   );
 }

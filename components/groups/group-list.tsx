@@ -28,7 +28,11 @@ export function GroupList() {
     <section>
       <PageHeader
         title="Groups"
-        description={total === undefined ? "Sets of devices that campaigns target." : `${total.toLocaleString()} group${total === 1 ? "" : "s"}: the sets of devices that campaigns target`}
+        description={
+          total === undefined
+            ? "Sets of devices that campaigns target."
+            : `${total.toLocaleString()} group${total === 1 ? "" : "s"}: the sets of devices that campaigns target`
+        }
         actions={
           canOperate && (
             <Button variant="primary" onClick={() => setCreating(true)}>
@@ -43,7 +47,9 @@ export function GroupList() {
         <ErrorState error={q.error} retry={() => void q.refetch()} />
       ) : q.data.groups.length === 0 ? (
         <Empty title="No groups yet">
-          {canOperate ? "Create a group, then add devices to it: campaigns roll out to a group." : "Campaigns roll out to groups; an operator can create them."}
+          {canOperate
+            ? "Create a group, then add devices to it: campaigns roll out to a group."
+            : "Campaigns roll out to groups; an operator can create them."}
         </Empty>
       ) : (
         <>

@@ -12,7 +12,17 @@ import { useRemoveMember } from "@/lib/api-client/groups";
 
 const LIMIT = 50;
 
-export function GroupMembers({ groupId, groupName, canEdit, onAdd }: { groupId: string; groupName: string; canEdit: boolean; onAdd: () => void }) {
+export function GroupMembers({
+  groupId,
+  groupName,
+  canEdit,
+  onAdd,
+}: {
+  groupId: string;
+  groupName: string;
+  canEdit: boolean;
+  onAdd: () => void;
+}) {
   const [offset, setOffset] = useState(0);
   const q = useDevices({ group_id: groupId, limit: LIMIT, offset });
   const remove = useRemoveMember();

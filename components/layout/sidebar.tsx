@@ -19,13 +19,18 @@ const NAV = [
 export function Sidebar() {
   const path = usePathname();
   return (
-    <nav aria-label="Main" className="shrink-0 border-b border-slate-200 bg-white px-3 py-3 md:w-56 md:border-r md:border-b-0 md:py-4">
+    <nav
+      aria-label="Main"
+      className="shrink-0 border-b border-slate-200 bg-white px-3 py-3 md:w-56 md:border-r md:border-b-0 md:py-4"
+    >
       <Link href="/app/ota/campaigns" className="mb-2 block px-2 text-lg font-semibold tracking-tight md:mb-6">
         Flotilla
       </Link>
       {NAV.map((section) => (
         <div key={section.group}>
-          <p className="hidden px-2 text-xs font-semibold uppercase tracking-wide text-slate-400 md:block">{section.group}</p>
+          <p className="hidden px-2 text-xs font-semibold uppercase tracking-wide text-slate-400 md:block">
+            {section.group}
+          </p>
           <ul className="flex gap-1 overflow-x-auto md:mt-2 md:block md:space-y-1">
             {section.items.map((item) => {
               const active = path === item.href || path.startsWith(`${item.href}/`);

@@ -29,4 +29,5 @@ export function formError(err: unknown, shownFields: readonly string[]): string 
 export const isNotFound = (err: unknown) => err instanceof ApiError && (err.status === 404 || err.status === 422);
 
 /** A 409's message (a duplicate, or a row still in use), to show beside the field it concerns. */
-export const conflictMessage = (err: unknown) => (err instanceof ApiError && err.status === 409 ? err.message : undefined);
+export const conflictMessage = (err: unknown) =>
+  err instanceof ApiError && err.status === 409 ? err.message : undefined;

@@ -44,7 +44,12 @@ export function Dialog({
             <h2 id={titleId} className="text-lg font-semibold tracking-tight">
               {title}
             </h2>
-            <button type="button" onClick={onClose} aria-label="Close" className="rounded p-1 text-slate-500 hover:bg-slate-100">
+            <button
+              type="button"
+              onClick={onClose}
+              aria-label="Close"
+              className="rounded p-1 text-slate-500 hover:bg-slate-100"
+            >
               ✕
             </button>
           </div>

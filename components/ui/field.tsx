@@ -38,7 +38,13 @@ function Frame({ id, label, error, hint, children }: Common & { id: string; chil
 const describedBy = (id: string, { error, hint }: Common) => (error ? `${id}-error` : hint ? `${id}-hint` : undefined);
 
 /** A labelled input with its error (or hint) below it, tied together for screen readers. */
-export function TextField({ label, error, hint, className = "", ...props }: Common & InputHTMLAttributes<HTMLInputElement>) {
+export function TextField({
+  label,
+  error,
+  hint,
+  className = "",
+  ...props
+}: Common & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
     <Frame id={id} label={label} error={error} hint={hint}>
@@ -53,7 +59,13 @@ export function TextField({ label, error, hint, className = "", ...props }: Comm
   );
 }
 
-export function TextAreaField({ label, error, hint, className = "", ...props }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextAreaField({
+  label,
+  error,
+  hint,
+  className = "",
+  ...props
+}: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const id = useId();
   return (
     <Frame id={id} label={label} error={error} hint={hint}>

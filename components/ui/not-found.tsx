@@ -2,7 +2,17 @@ import type { ReactNode } from "react";
 import Link from "next/link";
 
 /** What a page shows for an id the API does not know (or that belongs to another tenant). */
-export function NotFoundState({ title, children, backHref, backLabel }: { title: string; children?: ReactNode; backHref: string; backLabel: string }) {
+export function NotFoundState({
+  title,
+  children,
+  backHref,
+  backLabel,
+}: {
+  title: string;
+  children?: ReactNode;
+  backHref: string;
+  backLabel: string;
+}) {
   return (
     <div className="mx-auto mt-8 max-w-md rounded-xl border border-slate-200 bg-white p-8 text-center shadow-sm">
       <p className="text-xs font-semibold uppercase tracking-wide text-slate-400">404</p>

@@ -22,7 +22,11 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   const message = error instanceof Error ? error.message : "Something went wrong";
   return (
-    <div role="status" aria-live="polite" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+    <div
+      role="status"
+      aria-live="polite"
+      className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800"
+    >
       <p className="font-medium">Could not load this: {message}</p>
       {retry && (
         <button type="button" onClick={retry} className="mt-2 font-medium underline">

@@ -29,7 +29,15 @@ export function Td({ className = "", ...props }: TdHTMLAttributes<HTMLTableCellE
 }
 
 /** The title of a page, a line about it, and its actions on the right (below it on phones). */
-export function PageHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <div className="mb-5 flex flex-col gap-3 sm:flex-row sm:items-end sm:justify-between">
       <div className="min-w-0">

@@ -2,8 +2,7 @@
 
 import { formatDateTime, formatRelative } from "./format";
 
-const exact = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: "full", timeStyle: "long" });
+const exact = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "full", timeStyle: "long" });
 
 /** "3 min ago", with the exact time on hover (title) and for machines (dateTime). */
 export function RelativeTime({ iso, never = "never" }: { iso: string | null | undefined; never?: string }) {
@@ -35,7 +34,13 @@ export function PreciseTime({ iso }: { iso: string | null | undefined }) {
   const today = d.toDateString() === new Date().toDateString();
   const text = today
     ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" })
-    : d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    : d.toLocaleString(undefined, {
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      });
   return (
     <time dateTime={iso} title={exact(iso)} className="tabular-nums">
       {text}

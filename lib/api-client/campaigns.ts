@@ -34,7 +34,11 @@ export function useCampaign(id: number) {
   });
 }
 
-export function useCampaignDevices(id: number, p: { status?: string; limit: number; offset: number }, campaignStatus?: string) {
+export function useCampaignDevices(
+  id: number,
+  p: { status?: string; limit: number; offset: number },
+  campaignStatus?: string,
+) {
   return useQuery({
     queryKey: campaignKeys.devices(id, { ...p }),
     queryFn: ({ signal }) => apiGet<CampaignDevicePage>(`/customer/ota/campaigns/${id}/devices`, { ...p }, signal),

@@ -23,7 +23,11 @@ export interface FirmwareMetadata {
  * Uploads a binary as multipart (metadata + file) with XMLHttpRequest, because fetch
  * cannot report upload progress. `onProgress` gets 0–1.
  */
-export function uploadFirmware(meta: FirmwareMetadata, file: File, onProgress: (fraction: number) => void): Promise<Firmware> {
+export function uploadFirmware(
+  meta: FirmwareMetadata,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<Firmware> {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     form.append("metadata", JSON.stringify(meta));
@@ -43,7 +47,12 @@ export function uploadFirmware(meta: FirmwareMetadata, file: File, onProgress: (
       const detail = (body as { detail?: unknown } | undefined)?.detail;
       const fields: Record<string, string> = {};
       if (Array.isArray(detail)) for (const d of detail) fields[String(d.loc?.at(-1) ?? "")] = d.msg;
-      const message = typeof detail === "string" ? detail : Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; ") || `Upload failed (${xhr.status})`;
+      const message =
+        typeof detail === "string"
+          ? detail
+          : Object.entries(fields)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join("; ") || `Upload failed (${xhr.status})`;
       reject(new ApiError(xhr.status, message, (body as { code?: string } | undefined)?.code, fields));
     };
     xhr.send(form);

@@ -52,7 +52,9 @@ export function useAddMembers() {
   const invalidate = useMembershipInvalidation();
   return useMutation({
     mutationFn: ({ groupId, deviceIds }: { groupId: string; deviceIds: string[] }) =>
-      apiSend<unknown>("POST", `/customer/device-groups/${encodeURIComponent(groupId)}/members`, { device_ids: deviceIds }),
+      apiSend<unknown>("POST", `/customer/device-groups/${encodeURIComponent(groupId)}/members`, {
+        device_ids: deviceIds,
+      }),
     onSuccess: (_d, { groupId }) => invalidate(groupId),
   });
 }
@@ -61,7 +63,10 @@ export function useRemoveMember() {
   const invalidate = useMembershipInvalidation();
   return useMutation({
     mutationFn: ({ groupId, deviceId }: { groupId: string; deviceId: string }) =>
-      apiSend<void>("DELETE", `/customer/device-groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(deviceId)}`),
+      apiSend<void>(
+        "DELETE",
+        `/customer/device-groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(deviceId)}`,
+      ),
     onSuccess: (_d, { groupId }) => invalidate(groupId),
   });
 }

@@ -37,7 +37,9 @@ async function parse<T>(res: Response): Promise<T> {
       const field = String(d.loc?.at(-1) ?? "");
       if (field && !fields[field]) fields[field] = d.msg ?? "is invalid";
     }
-    const summary = Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join("; ");
+    const summary = Object.entries(fields)
+      .map(([f, m]) => `${f}: ${m}`)
+      .join("; ");
     throw new ApiError(res.status, summary || "The request was not valid", code, fields);
   }
   if (res.status === 401 && typeof window !== "undefined") {

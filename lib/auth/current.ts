@@ -16,6 +16,7 @@ export async function confirmPrincipal(db: Db, claims: Principal | null): Promis
   if (!claims) return null;
   const user = await findUserForSession(db, claims.userId);
   if (!user) return null;
-  if (user.tenantId !== claims.tenantId || user.role !== claims.role || user.tokenVersion !== claims.tokenVersion) return null;
+  if (user.tenantId !== claims.tenantId || user.role !== claims.role || user.tokenVersion !== claims.tokenVersion)
+    return null;
   return { ...claims, email: user.email };
 }

@@ -16,8 +16,7 @@ export const LOGIN_MAX_BODY_BYTES = 64 * 1024;
 
 // Verified against when the email is unknown, so that the response time does not tell
 // whether an account exists. A real scrypt hash of a random password.
-const DUMMY_HASH =
-  "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$9gq4pOqSWsQdqK0F3x8dQe3K3cZbK2h2mJ1JmB2mN8k=";
+const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$9gq4pOqSWsQdqK0F3x8dQe3K3cZbK2h2mJ1JmB2mN8k=";
 
 export type LoginOutcome =
   | { ok: true; principal: Principal }
@@ -44,6 +43,12 @@ export async function authenticate(
   await attemptSucceeded(db, keys, policy);
   return {
     ok: true,
-    principal: { userId: user.id, tenantId: user.tenantId, role: user.role, email: user.email, tokenVersion: user.tokenVersion },
+    principal: {
+      userId: user.id,
+      tenantId: user.tenantId,
+      role: user.role,
+      email: user.email,
+      tokenVersion: user.tokenVersion,
+    },
   };
 }

@@ -25,7 +25,10 @@ export async function principalFromRequest(db: Db, req: Request): Promise<Princi
 export function clientAddress(req: Request): string {
   const first = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req.headers.get("x-real-ip")?.trim();
   if (!first) return "unknown";
-  return first.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1").slice(0, 64);
+  return first
+    .toLowerCase()
+    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1")
+    .slice(0, 64);
 }
 
 function readCookie(req: Request, name: string): string | undefined {

@@ -73,7 +73,11 @@ export function lockSecondsAfter(failures: number, free: number, p: ThrottlePoli
 
 // The same rule as lockSecondsAfter, for the statement below (tests/integration/auth-throttle.test.ts
 // checks that the two agree).
-const lockUntil = (n: SQL, free: SQL, p: ThrottlePolicy) => sql`CASE WHEN ${n} > ${free} THEN now() + make_interval(secs =>
+const lockUntil = (
+  n: SQL,
+  free: SQL,
+  p: ThrottlePolicy,
+) => sql`CASE WHEN ${n} > ${free} THEN now() + make_interval(secs =>
   least(${p.maxLockSeconds}::float8, ${p.firstLockSeconds}::float8 * power(2::float8, least(${n} - ${free} - 1, 30)))) END`;
 
 /**

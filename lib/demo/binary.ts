@@ -8,7 +8,10 @@ import { createHash } from "node:crypto";
 export function demoBinary(seed: string, size: number): Buffer {
   const out = Buffer.alloc(size);
   for (let offset = 0, block = 0; offset < size; offset += 32, block++) {
-    createHash("sha256").update(`${seed}:${block}`).digest().copy(out, offset, 0, Math.min(32, size - offset));
+    createHash("sha256")
+      .update(`${seed}:${block}`)
+      .digest()
+      .copy(out, offset, 0, Math.min(32, size - offset));
   }
   return out;
 }

@@ -54,10 +54,19 @@ export async function seedDemo(db: Db, opts: { firmwareDir: string }): Promise<v
   }
 }
 
-async function seedInTransaction(db: Db, firmwareDir: string, passwordHash: string, written: Stored[], kept: Set<string>) {
+async function seedInTransaction(
+  db: Db,
+  firmwareDir: string,
+  passwordHash: string,
+  written: Stored[],
+  kept: Set<string>,
+) {
   await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`);
-    await tx.insert(tenants).values([...DEMO_TENANTS]).onConflictDoNothing();
+    await tx
+      .insert(tenants)
+      .values([...DEMO_TENANTS])
+      .onConflictDoNothing();
     await tx
       .insert(users)
       .values(DEMO_USERS.map((u) => ({ ...u, passwordHash })))
@@ -94,7 +103,13 @@ async function seedInTransaction(db: Db, firmwareDir: string, passwordHash: stri
         const [existing] = await tx
           .select({ id: firmwareVersions.id })
           .from(firmwareVersions)
-          .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.version, fw.version), eq(firmwareVersions.deviceType, "sensor")));
+          .where(
+            and(
+              eq(firmwareVersions.tenantId, tenantId),
+              eq(firmwareVersions.version, fw.version),
+              eq(firmwareVersions.deviceType, "sensor"),
+            ),
+          );
         if (existing) continue;
         const content = demoBinary(`flotilla-demo-firmware-${fw.version}`, fw.size);
         const stored = await storeBuffer(firmwareDir, content);

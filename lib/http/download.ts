@@ -27,12 +27,23 @@ export function downloadRequest(url: URL, header: (name: string) => string | nul
 }
 
 /** The download as a web Response (the Next route handler's transport). */
-export async function firmwareDownloadResponse(db: DbOrTx, req: Request, firmwareId: number, method: "GET" | "HEAD"): Promise<Response> {
-  const plan = await planFirmwareDownload(db, firmwareId, downloadRequest(new URL(req.url), (n) => req.headers.get(n)));
+export async function firmwareDownloadResponse(
+  db: DbOrTx,
+  req: Request,
+  firmwareId: number,
+  method: "GET" | "HEAD",
+): Promise<Response> {
+  const plan = await planFirmwareDownload(
+    db,
+    firmwareId,
+    downloadRequest(new URL(req.url), (n) => req.headers.get(n)),
+  );
   const body =
     method === "HEAD" || !plan.body
       ? null
-      : (Readable.toWeb(fs.createReadStream(plan.body.path, { start: plan.body.start, end: plan.body.end })) as ReadableStream<Uint8Array>);
+      : (Readable.toWeb(
+          fs.createReadStream(plan.body.path, { start: plan.body.start, end: plan.body.end }),
+        ) as ReadableStream<Uint8Array>);
   return new Response(body, { status: plan.status, headers: plan.headers });
 }
 
@@ -53,7 +64,11 @@ export async function sendFirmwareDownload(
   let plan: DownloadPlan;
   try {
     const { id } = parsePath({ id: rawId }, IdPath);
-    plan = await planFirmwareDownload(db, id, downloadRequest(url, (n) => headerValue(req, n)));
+    plan = await planFirmwareDownload(
+      db,
+      id,
+      downloadRequest(url, (n) => headerValue(req, n)),
+    );
   } catch (err) {
     return sendWebResponse(errorResponse(err), res, method);
   }
@@ -69,7 +84,9 @@ export async function sendFirmwareDownload(
     return;
   }
   // A device that hangs up mid-body (an interrupted download) is normal: just release the file.
-  await pipeline(fs.createReadStream(plan.body.path, { start: plan.body.start, end: plan.body.end }), res).catch(() => res.destroy());
+  await pipeline(fs.createReadStream(plan.body.path, { start: plan.body.start, end: plan.body.end }), res).catch(() =>
+    res.destroy(),
+  );
 }
 
 function headerValue(req: http.IncomingMessage, name: string): string | null {

@@ -53,7 +53,10 @@ export function parsePath<S extends z.ZodType>(params: unknown, schema: S): z.in
 export function validated<S extends z.ZodType>(where: string | string[], data: unknown, schema: S): z.infer<S> {
   const prefix = typeof where === "string" ? [where] : where;
   const nul = findNul(data, []);
-  if (nul) throw new ValidationFailed([{ loc: [...prefix, ...nul], msg: "must not contain NUL characters", type: "string_nul" }]);
+  if (nul)
+    throw new ValidationFailed([
+      { loc: [...prefix, ...nul], msg: "must not contain NUL characters", type: "string_nul" },
+    ]);
   const result = schema.safeParse(data);
   if (!result.success) throw ValidationFailed.fromZod(prefix, result.error);
   return result.data;

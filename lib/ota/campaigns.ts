@@ -74,7 +74,13 @@ export async function listCampaigns(tx: DbOrTx, tenantId: string, q: CampaignLis
     tx
       .select({ c: otaCampaigns, version: firmwareVersions.version, deviceType: firmwareVersions.deviceType })
       .from(otaCampaigns)
-      .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
+      .innerJoin(
+        firmwareVersions,
+        and(
+          eq(firmwareVersions.tenantId, otaCampaigns.tenantId),
+          eq(firmwareVersions.id, otaCampaigns.firmwareVersionId),
+        ),
+      )
       .where(where)
       .orderBy(desc(otaCampaigns.createdAt), desc(otaCampaigns.id))
       .limit(q.limit)
@@ -92,7 +98,13 @@ export async function getCampaign(tx: DbOrTx, tenantId: string, id: number) {
   const [row] = await tx
     .select({ c: otaCampaigns, fw: firmwareVersions })
     .from(otaCampaigns)
-    .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
+    .innerJoin(
+      firmwareVersions,
+      and(
+        eq(firmwareVersions.tenantId, otaCampaigns.tenantId),
+        eq(firmwareVersions.id, otaCampaigns.firmwareVersionId),
+      ),
+    )
     .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, id)));
   if (!row) throw new NotFound("Campaign not found");
   return campaignJson(row.c, row.fw);
@@ -105,7 +117,11 @@ const CREATE_LOCK = 7_401_555;
 type FirmwareRow = typeof firmwareVersions.$inferSelect;
 
 /** The checks creation and preview share: firmware, group, members, checksum. */
-async function checkedInputs(tx: DbOrTx, tenantId: string, body: { firmware_version_id: number; target_group_id: string }) {
+async function checkedInputs(
+  tx: DbOrTx,
+  tenantId: string,
+  body: { firmware_version_id: number; target_group_id: string },
+) {
   const [fw] = await tx
     .select()
     .from(firmwareVersions)
@@ -270,7 +286,9 @@ export type Transition = keyof typeof TRANSITIONS;
 export const ABORTABLE: readonly CampaignStatus[] = TRANSITIONS.abort.from;
 
 function refusal(action: Transition, status: CampaignStatus): string {
-  return action === "abort" ? `Campaign already in terminal status ${status}` : `Cannot ${action} campaign in status ${status}`;
+  return action === "abort"
+    ? `Campaign already in terminal status ${status}`
+    : `Cannot ${action} campaign in status ${status}`;
 }
 
 /**

@@ -1,6 +1,13 @@
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "@/lib/db/client";
-import { deviceGroupMembers, deviceGroups, devices, firmwareVersions, otaCampaigns, otaDeviceStatus } from "@/lib/db/schema";
+import {
+  deviceGroupMembers,
+  deviceGroups,
+  devices,
+  firmwareVersions,
+  otaCampaigns,
+  otaDeviceStatus,
+} from "@/lib/db/schema";
 import { Conflict, NotFound } from "@/lib/http/errors";
 import { iso } from "./json";
 import type { DeviceCreate, DeviceListQuery, Pagination } from "./schemas";
@@ -40,7 +47,12 @@ export async function listDevices(tx: DbOrTx, tenantId: string, q: DeviceListQue
 export async function createDevice(tx: Tx, tenantId: string, body: DeviceCreate) {
   const [row] = await tx
     .insert(devices)
-    .values({ tenantId, deviceId: body.device_id, deviceType: body.device_type ?? null, fwVersion: body.fw_version ?? null })
+    .values({
+      tenantId,
+      deviceId: body.device_id,
+      deviceType: body.device_type ?? null,
+      fwVersion: body.fw_version ?? null,
+    })
     .onConflictDoNothing()
     .returning();
   if (!row) throw new Conflict(`Device ${body.device_id} already exists`);
@@ -48,7 +60,10 @@ export async function createDevice(tx: Tx, tenantId: string, body: DeviceCreate)
 }
 
 async function findDevice(tx: DbOrTx, tenantId: string, deviceId: string) {
-  const [row] = await tx.select().from(devices).where(and(eq(devices.tenantId, tenantId), eq(devices.deviceId, deviceId)));
+  const [row] = await tx
+    .select()
+    .from(devices)
+    .where(and(eq(devices.tenantId, tenantId), eq(devices.deviceId, deviceId)));
   if (!row) throw new NotFound("Device not found");
   return row;
 }
@@ -59,7 +74,10 @@ export async function getDevice(tx: DbOrTx, tenantId: string, deviceId: string) 
   const groups = await tx
     .select({ group_id: deviceGroups.groupId, name: deviceGroups.name })
     .from(deviceGroupMembers)
-    .innerJoin(deviceGroups, and(eq(deviceGroups.tenantId, deviceGroupMembers.tenantId), eq(deviceGroups.groupId, deviceGroupMembers.groupId)))
+    .innerJoin(
+      deviceGroups,
+      and(eq(deviceGroups.tenantId, deviceGroupMembers.tenantId), eq(deviceGroups.groupId, deviceGroupMembers.groupId)),
+    )
     .where(and(eq(deviceGroupMembers.tenantId, tenantId), eq(deviceGroupMembers.deviceId, deviceId)))
     .orderBy(asc(deviceGroups.groupId));
   return { ...deviceJson(row), groups };
@@ -71,7 +89,10 @@ export async function deleteDevice(tx: Tx, tenantId: string, deviceId: string) {
   const [busy] = await tx
     .select({ campaignId: otaDeviceStatus.campaignId })
     .from(otaDeviceStatus)
-    .innerJoin(otaCampaigns, and(eq(otaCampaigns.tenantId, otaDeviceStatus.tenantId), eq(otaCampaigns.id, otaDeviceStatus.campaignId)))
+    .innerJoin(
+      otaCampaigns,
+      and(eq(otaCampaigns.tenantId, otaDeviceStatus.tenantId), eq(otaCampaigns.id, otaDeviceStatus.campaignId)),
+    )
     .where(
       and(
         eq(otaDeviceStatus.tenantId, tenantId),
@@ -91,10 +112,24 @@ export async function deviceOtaHistory(tx: DbOrTx, tenantId: string, deviceId: s
   const where = and(eq(otaDeviceStatus.tenantId, tenantId), eq(otaDeviceStatus.deviceId, deviceId));
   const [rows, [totals]] = await Promise.all([
     tx
-      .select({ s: otaDeviceStatus, name: otaCampaigns.name, campaignStatus: otaCampaigns.status, version: firmwareVersions.version })
+      .select({
+        s: otaDeviceStatus,
+        name: otaCampaigns.name,
+        campaignStatus: otaCampaigns.status,
+        version: firmwareVersions.version,
+      })
       .from(otaDeviceStatus)
-      .innerJoin(otaCampaigns, and(eq(otaCampaigns.tenantId, otaDeviceStatus.tenantId), eq(otaCampaigns.id, otaDeviceStatus.campaignId)))
-      .innerJoin(firmwareVersions, and(eq(firmwareVersions.tenantId, otaCampaigns.tenantId), eq(firmwareVersions.id, otaCampaigns.firmwareVersionId)))
+      .innerJoin(
+        otaCampaigns,
+        and(eq(otaCampaigns.tenantId, otaDeviceStatus.tenantId), eq(otaCampaigns.id, otaDeviceStatus.campaignId)),
+      )
+      .innerJoin(
+        firmwareVersions,
+        and(
+          eq(firmwareVersions.tenantId, otaCampaigns.tenantId),
+          eq(firmwareVersions.id, otaCampaigns.firmwareVersionId),
+        ),
+      )
       .where(where)
       .orderBy(desc(otaDeviceStatus.createdAt), desc(otaDeviceStatus.id))
       .limit(q.limit)

@@ -32,7 +32,11 @@ export interface DownloadPlan {
  * wrong or expired signature), then the stored file is served whole or, for a
  * `Range` request, as 206 with just that slice, so that an interrupted download resumes.
  */
-export async function planFirmwareDownload(db: DbOrTx, firmwareId: number, req: DownloadRequest): Promise<DownloadPlan> {
+export async function planFirmwareDownload(
+  db: DbOrTx,
+  firmwareId: number,
+  req: DownloadRequest,
+): Promise<DownloadPlan> {
   const ok = verifyDownloadSignature(firmwareId, req.exp, req.sig, requireAuthSecret());
   if (!ok) throw new Forbidden("Download link is missing its signature, or it is wrong or expired");
   const fw = await storedFirmwareForDownload(db, firmwareId);

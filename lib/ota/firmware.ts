@@ -98,7 +98,13 @@ export async function createFirmware(tx: Tx, tenantId: string, body: FirmwareCre
 }
 
 /** Registers an uploaded binary: size and checksum are the server's own, file_url its download path. */
-export async function createStoredFirmware(tx: Tx, tenantId: string, meta: FirmwareUploadMetadata, stored: Stored, createdBy: string) {
+export async function createStoredFirmware(
+  tx: Tx,
+  tenantId: string,
+  meta: FirmwareUploadMetadata,
+  stored: Stored,
+  createdBy: string,
+) {
   const [row] = await tx
     .insert(firmwareVersions)
     .values({
@@ -135,6 +141,8 @@ export async function deleteFirmware(tx: Tx, tenantId: string, firmwareId: numbe
     .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.firmwareVersionId, firmwareId)))
     .limit(1);
   if (used) throw new Conflict(`Firmware is used by campaign ${used.id}`);
-  await tx.delete(firmwareVersions).where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, firmwareId)));
+  await tx
+    .delete(firmwareVersions)
+    .where(and(eq(firmwareVersions.tenantId, tenantId), eq(firmwareVersions.id, firmwareId)));
   return fw.storageKey;
 }

@@ -26,7 +26,13 @@ const memberCount = sql<number>`(SELECT count(*)::int FROM device_group_members 
 export async function listGroups(tx: DbOrTx, tenantId: string, q: z.infer<typeof Pagination>) {
   const where = eq(deviceGroups.tenantId, tenantId);
   const [rows, [totals]] = await Promise.all([
-    tx.select({ g: deviceGroups, n: memberCount }).from(deviceGroups).where(where).orderBy(asc(deviceGroups.groupId)).limit(q.limit).offset(q.offset),
+    tx
+      .select({ g: deviceGroups, n: memberCount })
+      .from(deviceGroups)
+      .where(where)
+      .orderBy(asc(deviceGroups.groupId))
+      .limit(q.limit)
+      .offset(q.offset),
     tx.select({ total: count() }).from(deviceGroups).where(where),
   ]);
   return { groups: rows.map((r) => groupJson(r.g, r.n)), total: totals?.total ?? 0, limit: q.limit, offset: q.offset };
@@ -57,7 +63,13 @@ export async function deleteGroup(tx: Tx, tenantId: string, groupId: string) {
   const [active] = await tx
     .select({ id: otaCampaigns.id })
     .from(otaCampaigns)
-    .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.targetGroupId, groupId), inArray(otaCampaigns.status, ["CREATED", "RUNNING", "PAUSED"])))
+    .where(
+      and(
+        eq(otaCampaigns.tenantId, tenantId),
+        eq(otaCampaigns.targetGroupId, groupId),
+        inArray(otaCampaigns.status, ["CREATED", "RUNNING", "PAUSED"]),
+      ),
+    )
     .limit(1);
   if (active) throw new Conflict(`Device group is targeted by active campaign ${active.id}`);
   await tx.delete(deviceGroups).where(and(eq(deviceGroups.tenantId, tenantId), eq(deviceGroups.groupId, groupId)));
@@ -90,7 +102,13 @@ export async function removeMember(tx: Tx, tenantId: string, groupId: string, de
   await getGroup(tx, tenantId, groupId);
   const removed = await tx
     .delete(deviceGroupMembers)
-    .where(and(eq(deviceGroupMembers.tenantId, tenantId), eq(deviceGroupMembers.groupId, groupId), eq(deviceGroupMembers.deviceId, deviceId)))
+    .where(
+      and(
+        eq(deviceGroupMembers.tenantId, tenantId),
+        eq(deviceGroupMembers.groupId, groupId),
+        eq(deviceGroupMembers.deviceId, deviceId),
+      ),
+    )
     .returning({ id: deviceGroupMembers.deviceId });
   if (!removed.length) throw new NotFound("Device is not a member of this group");
 }

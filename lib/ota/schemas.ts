@@ -7,8 +7,13 @@ import { CAMPAIGN_STATUSES, DEVICE_STATUSES, ROLLOUT_STRATEGIES } from "@/lib/db
  */
 
 // device_id and group_id become MQTT topic levels and URL segments.
-export const Identifier = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters: letters, digits, '.', '_' or '-'");
-const SHA256 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters").transform((s) => s.toLowerCase());
+export const Identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters: letters, digits, '.', '_' or '-'");
+const SHA256 = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters")
+  .transform((s) => s.toLowerCase());
 const Limit = z.coerce.number().int().min(1).max(200).default(50);
 const Offset = z.coerce.number().int().min(0).max(1_000_000_000).default(0);
 /** A serial id: a positive integer that fits PostgreSQL's int4 (larger ones would be a 500, not a 404). */
@@ -60,7 +65,12 @@ export const CampaignCreate = z.object({
   // The rollout engine's fields (issue 4): see lib/rollout/ for what each one does.
   canary_percent: z.number().int().min(1).max(50).default(5),
   abort_min_devices: z.number().int().min(1).max(10_000_000).default(10),
-  device_timeout_seconds: z.number().int().min(1).max(7 * 24 * 3600).default(1800),
+  device_timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .default(1800),
   max_in_flight: z.number().int().min(1).max(10_000_000).nullish(),
 });
 export type CampaignCreate = z.infer<typeof CampaignCreate>;

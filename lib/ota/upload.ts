@@ -66,22 +66,39 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
     await parsed;
     stored = await upload;
     if (stored?.tooLarge) throw new PayloadTooLarge(maxBytes);
-    if (!stored) throw new ValidationFailed([{ loc: ["body", "file"], msg: "A `file` part is required", type: "missing" }]);
+    if (!stored)
+      throw new ValidationFailed([{ loc: ["body", "file"], msg: "A `file` part is required", type: "missing" }]);
     if (metadataText === undefined) {
-      throw new ValidationFailed([{ loc: ["body", "metadata"], msg: "A `metadata` part (JSON) is required", type: "missing" }]);
+      throw new ValidationFailed([
+        { loc: ["body", "metadata"], msg: "A `metadata` part (JSON) is required", type: "missing" },
+      ]);
     }
     let json: unknown;
     try {
       json = JSON.parse(metadataText);
     } catch {
-      throw new ValidationFailed([{ loc: ["body", "metadata"], msg: "metadata is not valid JSON", type: "json_invalid" }]);
+      throw new ValidationFailed([
+        { loc: ["body", "metadata"], msg: "metadata is not valid JSON", type: "json_invalid" },
+      ]);
     }
     const meta = validated(["body", "metadata"], json, FirmwareUploadMetadata);
     if (meta.checksum_sha256 && meta.checksum_sha256 !== stored.sha256) {
-      throw new ValidationFailed([{ loc: ["body", "metadata", "checksum_sha256"], msg: `does not match the uploaded file (its SHA-256 is ${stored.sha256})`, type: "checksum_mismatch" }]);
+      throw new ValidationFailed([
+        {
+          loc: ["body", "metadata", "checksum_sha256"],
+          msg: `does not match the uploaded file (its SHA-256 is ${stored.sha256})`,
+          type: "checksum_mismatch",
+        },
+      ]);
     }
     if (meta.file_size_bytes != null && meta.file_size_bytes !== stored.sizeBytes) {
-      throw new ValidationFailed([{ loc: ["body", "metadata", "file_size_bytes"], msg: `does not match the uploaded file (${stored.sizeBytes} bytes)`, type: "size_mismatch" }]);
+      throw new ValidationFailed([
+        {
+          loc: ["body", "metadata", "file_size_bytes"],
+          msg: `does not match the uploaded file (${stored.sizeBytes} bytes)`,
+          type: "size_mismatch",
+        },
+      ]);
     }
     return { meta, stored };
   } catch (err) {

@@ -96,7 +96,11 @@ export async function dispatchTick(deps: DispatchDeps): Promise<DispatchStats> {
  * idle_in_transaction_session_timeout. A publish that fails or times out leaves its
  * device PENDING for the next tick, never FAILED.
  */
-export async function dispatchCampaign(deps: DispatchDeps, tenantId: string, campaignId: number): Promise<DispatchStats> {
+export async function dispatchCampaign(
+  deps: DispatchDeps,
+  tenantId: string,
+  campaignId: number,
+): Promise<DispatchStats> {
   const stats: DispatchStats = { dispatched: 0, publish_failures: 0 };
   const plan = await deps.sql.begin(async (tx) => {
     const [c] = await tx<CampaignForDispatch[]>`
@@ -130,7 +134,9 @@ export async function dispatchCampaign(deps: DispatchDeps, tenantId: string, cam
       stats.dispatched += r.acked;
       stats.publish_failures += r.claimed - r.acked;
       if (r.acked < r.claimed) {
-        deps.log(`dispatch: campaign ${campaignId}: ${r.claimed - r.acked} of ${r.claimed} commands not acknowledged; those devices stay PENDING`);
+        deps.log(
+          `dispatch: campaign ${campaignId}: ${r.claimed - r.acked} of ${r.claimed} commands not acknowledged; those devices stay PENDING`,
+        );
         done = true;
       }
       // Fewer rows than asked for: nothing more to claim (or the campaign stopped).
@@ -184,7 +190,17 @@ async function dispatchChunk(
 
 /** The command for this campaign, with a download URL minted now and valid beyond the device timeout. */
 export function commandFor(
-  c: Pick<CampaignForDispatch, "id" | "firmware_id" | "version" | "checksum_sha256" | "file_url" | "file_size_bytes" | "storage_key" | "device_timeout_seconds">,
+  c: Pick<
+    CampaignForDispatch,
+    | "id"
+    | "firmware_id"
+    | "version"
+    | "checksum_sha256"
+    | "file_url"
+    | "file_size_bytes"
+    | "storage_key"
+    | "device_timeout_seconds"
+  >,
   deps: Pick<DispatchDeps, "publicUrl" | "authSecret">,
 ): string {
   let url = c.file_url;
@@ -232,12 +248,15 @@ export async function publishAll(
       mqtt.publish(messages[i]!.topic, messages[i]!.payload, { qos: 1 }, cb);
       const id = mqtt.getLastMessageId();
       const mine = mqtt.outgoing[id]?.cb === cb ? id : undefined;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        if (mine !== undefined) mqtt.removeOutgoingMessage(mine);
-        resolve();
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          if (settled) return;
+          settled = true;
+          if (mine !== undefined) mqtt.removeOutgoingMessage(mine);
+          resolve();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
     });
   const lane = async () => {
     while (next < messages.length && Date.now() < deadline) await one(next++);

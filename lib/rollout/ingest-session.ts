@@ -40,12 +40,19 @@ export async function leaseIngestSession(
 ): Promise<IngestSession> {
   const scope = createHash("sha256").update(opts.filters.join("\n")).digest("hex").slice(0, 8);
   const prefix = `flotilla-ingest-${scope}-`;
-  const candidates = opts.explicit ? [`flotilla-ingest-${opts.explicit}`] : Array.from({ length: MAX_SLOTS }, (_, i) => `${prefix}${i}`);
+  const candidates = opts.explicit
+    ? [`flotilla-ingest-${opts.explicit}`]
+    : Array.from({ length: MAX_SLOTS }, (_, i) => `${prefix}${i}`);
 
   // A client of its own with one connection, outside the worker's pool: the lock lives as
   // long as this connection. After a database restart postgres.js opens a new one on the
   // next query, with a new backend pid, which is how `check` sees that the lock is gone.
-  const conn = postgres(url, { max: 1, idle_timeout: 0, onnotice: () => {}, connection: { application_name: "flotilla-ingest-lease" } });
+  const conn = postgres(url, {
+    max: 1,
+    idle_timeout: 0,
+    onnotice: () => {},
+    connection: { application_name: "flotilla-ingest-lease" },
+  });
   let pid = 0;
   let name: string | null = null;
   try {

@@ -174,7 +174,11 @@ export class StatusIntake {
           this.stats.merged += out.merged;
           this.stats.dropped_unknown += out.unknown.length;
           for (const r of out.unknown) {
-            this.drops.note("unknown device or campaign", `tenant ${r.tenantId} device ${r.deviceId} campaign ${r.campaignId}`, this.opts.log);
+            this.drops.note(
+              "unknown device or campaign",
+              `tenant ${r.tenantId} device ${r.deviceId} campaign ${r.campaignId}`,
+              this.opts.log,
+            );
           }
           return;
         } catch (err) {
@@ -183,7 +187,9 @@ export class StatusIntake {
           // buffer is full, so nothing grows.
           this.stats.batch_errors++;
           // The error may quote a device's text: escaped, like every drop.
-          this.opts.log(`ingest: batch of ${batch.length} failed, retrying in ${backoff} ms: ${escapeForLog((err as Error).message, 500)}`);
+          this.opts.log(
+            `ingest: batch of ${batch.length} failed, retrying in ${backoff} ms: ${escapeForLog((err as Error).message, 500)}`,
+          );
           if (this.closed) return;
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(backoff * 2, 5000);

@@ -20,10 +20,7 @@ export interface CampaignCounters {
 }
 
 export type Decision =
-  | { action: "abort"; reason: string }
-  | { action: "promote" }
-  | { action: "complete" }
-  | { action: "none" };
+  { action: "abort"; reason: string } | { action: "promote" } | { action: "complete" } | { action: "none" };
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -89,14 +86,16 @@ export async function settleCampaigns(
     const d = decide(c);
     try {
       if (d.action === "abort") {
-        const done = await db.transaction(async (tx) => {
-          const ok = await abortCampaign(tx, c.tenant_id, c.id, d.reason, ["RUNNING"]);
-          if (!ok) tx.rollback();
-          return ok;
-        }).catch((err) => {
-          if (err instanceof TransactionRollbackError) return false;
-          throw err;
-        });
+        const done = await db
+          .transaction(async (tx) => {
+            const ok = await abortCampaign(tx, c.tenant_id, c.id, d.reason, ["RUNNING"]);
+            if (!ok) tx.rollback();
+            return ok;
+          })
+          .catch((err) => {
+            if (err instanceof TransactionRollbackError) return false;
+            throw err;
+          });
         if (done) {
           stats.aborted++;
           opts.log(`campaign ${c.id} (${c.tenant_id}) ABORTED: ${d.reason}`);
@@ -108,7 +107,9 @@ export async function settleCampaigns(
           RETURNING id`;
         if (rows.length) {
           stats.promoted++;
-          opts.log(`campaign ${c.id} (${c.tenant_id}): canary passed (${c.failed} of ${c.succeeded + c.failed} failed); rolling out`);
+          opts.log(
+            `campaign ${c.id} (${c.tenant_id}): canary passed (${c.failed} of ${c.succeeded + c.failed} failed); rolling out`,
+          );
         }
       } else if (d.action === "complete") {
         const rows = await sql`

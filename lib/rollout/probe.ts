@@ -38,7 +38,9 @@ export async function probeSilentDevices(deps: DispatchDeps): Promise<ProbeStats
         stats.probed += r.acked;
         stats.probe_failures += r.claimed - r.acked;
         if (r.claimed > 0) {
-          deps.log(`probe: campaign ${c.id} (${c.tenant_id}): command re-sent to ${r.acked} silent devices${r.acked < r.claimed ? ` (${r.claimed - r.acked} not acknowledged)` : ""}`);
+          deps.log(
+            `probe: campaign ${c.id} (${c.tenant_id}): command re-sent to ${r.acked} silent devices${r.acked < r.claimed ? ` (${r.claimed - r.acked} not acknowledged)` : ""}`,
+          );
         }
         if (r.claimed < CHUNK || r.acked < r.claimed) break;
       }
@@ -49,7 +51,11 @@ export async function probeSilentDevices(deps: DispatchDeps): Promise<ProbeStats
   return stats;
 }
 
-async function probeChunk(deps: DispatchDeps, tenantId: string, campaignId: number): Promise<{ claimed: number; acked: number }> {
+async function probeChunk(
+  deps: DispatchDeps,
+  tenantId: string,
+  campaignId: number,
+): Promise<{ claimed: number; acked: number }> {
   return deps.sql.begin(async (tx) => {
     await tx`SELECT set_config('idle_in_transaction_session_timeout', ${String(deps.publishTimeoutMs + 10_000)}, true)`;
     await tx`SELECT pg_advisory_xact_lock_shared(${DISPATCH_LOCK}, ${campaignId})`;

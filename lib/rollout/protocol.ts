@@ -98,7 +98,8 @@ export function parseStatusPayload(json: unknown): Omit<StatusReport, "tenantId"
   const o = json as Record<string, unknown>;
   let campaignId = o.campaign_id;
   if (typeof campaignId === "string" && /^\d{1,10}$/.test(campaignId)) campaignId = Number(campaignId);
-  if (typeof campaignId !== "number" || !Number.isInteger(campaignId) || campaignId < 1 || campaignId > 2_147_483_647) return null;
+  if (typeof campaignId !== "number" || !Number.isInteger(campaignId) || campaignId < 1 || campaignId > 2_147_483_647)
+    return null;
   if (typeof o.status !== "string") return null;
   const status = o.status.toUpperCase();
   if (!STATUSES.has(status)) return null;

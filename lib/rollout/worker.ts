@@ -85,7 +85,17 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
   const workerId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const identity = { workerId, startedAt: new Date(), tickIntervalMs: opts.tickIntervalMs };
   const { db, sql } = opts.db;
-  const totals = { dispatched: 0, publish_failures: 0, timeouts: 0, probed: 0, probe_failures: 0, aborted: 0, promoted: 0, completed: 0, tick_errors: 0 };
+  const totals = {
+    dispatched: 0,
+    publish_failures: 0,
+    timeouts: 0,
+    probed: 0,
+    probe_failures: 0,
+    aborted: 0,
+    promoted: 0,
+    completed: 0,
+    tick_errors: 0,
+  };
   const probeGraceMs = opts.probeGraceMs ?? 60_000;
 
   const intake = new StatusIntake({ apply: (reports) => applyReports(sql, reports), log, ...opts.intake });
@@ -107,7 +117,10 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         setup: (client) => {
           // A report's PUBACK waits for the commit of the batch that wrote it.
           gate = deferAcks(client, ({ packet, next, ack }) => {
-            intake.offer(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), { next, ack });
+            intake.offer(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), {
+              next,
+              ack,
+            });
           });
         },
       });
@@ -215,10 +228,13 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     if (stopped) return;
     const interval = opts.tickIntervalMs;
     const jitter = Math.floor(Math.random() * Math.min(50, interval * 0.05));
-    timer = setTimeout(async () => {
-      if (!ticking) await tick();
-      schedule();
-    }, interval - (Date.now() % interval) + jitter);
+    timer = setTimeout(
+      async () => {
+        if (!ticking) await tick();
+        schedule();
+      },
+      interval - (Date.now() % interval) + jitter,
+    );
   };
   schedule();
 
@@ -289,6 +305,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
 /** Whether the broker offers shared subscriptions: MQTT 5, and not refused in its CONNACK. */
 function offersSharedSubscriptions(client: MqttClient): boolean {
   if (client.options.protocolVersion !== 5) return false;
-  const connack = (client as unknown as { connackPacket?: { properties?: { sharedSubscriptionAvailable?: boolean } } }).connackPacket;
+  const connack = (client as unknown as { connackPacket?: { properties?: { sharedSubscriptionAvailable?: boolean } } })
+    .connackPacket;
   return connack?.properties?.sharedSubscriptionAvailable !== false;
 }

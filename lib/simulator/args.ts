@@ -20,7 +20,12 @@ MQTT_PASSWORD name the broker.`;
 const Id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters: letters, digits, '.', '_' or '-'");
 const IdList = z
   .string()
-  .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(Id).min(1, "must name at least one id"));
 const Rate = z.coerce.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1");
 
@@ -36,7 +41,8 @@ export const SimulateArgs = z
     concurrency: z.coerce.number().int("must be a whole number").min(1).max(10_000).default(50),
   })
   .superRefine((a, ctx) => {
-    if (a.group && a.devices) ctx.addIssue({ code: "custom", path: ["devices"], message: "cannot be combined with --group" });
+    if (a.group && a.devices)
+      ctx.addIssue({ code: "custom", path: ["devices"], message: "cannot be combined with --group" });
     if (a.devices && a.tenant.length > 1) {
       ctx.addIssue({ code: "custom", path: ["tenant"], message: "must name one tenant when --devices is given" });
     }

@@ -149,7 +149,9 @@ export class SimulatedDevice {
     const parsed = OtaCommandPayload.safeParse(json);
     if (!parsed.success) {
       const campaignId = (json as { campaign_id?: unknown } | null)?.campaign_id;
-      this.log(`ignored an invalid command: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+      this.log(
+        `ignored an invalid command: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+      );
       // A command we can attribute to a campaign gets an answer, so that the campaign does not wait for a timeout.
       if (typeof campaignId === "number" && Number.isInteger(campaignId) && campaignId > 0 && !this.known(campaignId)) {
         this.remember(campaignId);
@@ -161,7 +163,8 @@ export class SimulatedDevice {
     if (this.known(cmd.campaign_id)) {
       // A duplicate: never start again, but answer with the latest report, because a
       // re-sent command usually means the worker restarted and may have missed it.
-      const last = this.current?.campaignId === cmd.campaign_id ? this.current.last : this.finished.get(cmd.campaign_id);
+      const last =
+        this.current?.campaignId === cmd.campaign_id ? this.current.last : this.finished.get(cmd.campaign_id);
       this.log(`duplicate command for campaign ${cmd.campaign_id}: ${last ? `re-sending ${last.status}` : "ignored"}`);
       if (last) this.publish(last);
       return;

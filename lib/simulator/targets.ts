@@ -17,7 +17,10 @@ export async function devicesToSimulate(db: Db, tenantId: string, groupId?: stri
       return tx
         .select({ deviceId: devices.deviceId, version: devices.fwVersion })
         .from(deviceGroupMembers)
-        .innerJoin(devices, and(eq(devices.tenantId, deviceGroupMembers.tenantId), eq(devices.deviceId, deviceGroupMembers.deviceId)))
+        .innerJoin(
+          devices,
+          and(eq(devices.tenantId, deviceGroupMembers.tenantId), eq(devices.deviceId, deviceGroupMembers.deviceId)),
+        )
         .where(and(eq(deviceGroupMembers.tenantId, tenantId), eq(deviceGroupMembers.groupId, groupId)))
         .orderBy(asc(deviceGroupMembers.deviceId));
     }

@@ -69,7 +69,13 @@ export async function runUpdate(cmd: OtaCommandPayload, ctx: UpdateContext): Pro
   let progress = 0;
   const report = (status: ReportStatus, p: number, extra: { error?: string; version?: string } = {}) => {
     progress = p;
-    ctx.report({ campaign_id: campaignId, status, progress: p, error: extra.error ?? null, ...(extra.version ? { version: extra.version } : {}) });
+    ctx.report({
+      campaign_id: campaignId,
+      status,
+      progress: p,
+      error: extra.error ?? null,
+      ...(extra.version ? { version: extra.version } : {}),
+    });
   };
   const fail = (error: string) => {
     log(`FAILED: ${error}`);

@@ -32,7 +32,14 @@ beforeAll(async () => {
   ] as const) {
     await handle.db
       .insert(firmwareVersions)
-      .values(versions.map((version) => ({ tenantId: t.tenantId, version, fileUrl: `http://x/${version}.bin`, deviceType: "sensor" })));
+      .values(
+        versions.map((version) => ({
+          tenantId: t.tenantId,
+          version,
+          fileUrl: `http://x/${version}.bin`,
+          deviceType: "sensor",
+        })),
+      );
   }
 });
 afterAll(() => handle.close());
@@ -110,7 +117,11 @@ describe("GET /customer/firmware", () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.total).toBe(3);
-    expect(body.firmware_versions.map((f: { version: string }) => f.version).sort()).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
+    expect(body.firmware_versions.map((f: { version: string }) => f.version).sort()).toEqual([
+      "1.0.0",
+      "1.1.0",
+      "1.2.0",
+    ]);
     const other = await (await listFirmware(get("/customer/firmware", await bearer(b)), noParams)).json();
     expect(other.firmware_versions.map((f: { version: string }) => f.version)).toEqual(["7.0.0"]);
   });

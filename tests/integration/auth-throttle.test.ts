@@ -74,7 +74,8 @@ describe("POST /auth/token under the login throttle", () => {
     const address = newAddress();
     const email = t.users.operator.email;
     const statuses: number[] = [];
-    for (let i = 0; i < LOGIN_THROTTLE.accountFreeFailures + 1; i++) statuses.push((await tokenRequest(email, "wrong", address)).status);
+    for (let i = 0; i < LOGIN_THROTTLE.accountFreeFailures + 1; i++)
+      statuses.push((await tokenRequest(email, "wrong", address)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
     // The 6th failure locked the account for 1 s (failures beyond the 5 free ones).
     const locked = await answer(await tokenRequest(email, "wrong", address));
@@ -97,7 +98,8 @@ describe("POST /auth/token under the login throttle", () => {
     const run = async (email: string) => {
       const address = newAddress();
       const out = [];
-      for (let i = 0; i < LOGIN_THROTTLE.accountFreeFailures + 3; i++) out.push(await answer(await tokenRequest(email, "wrong-password", address)));
+      for (let i = 0; i < LOGIN_THROTTLE.accountFreeFailures + 3; i++)
+        out.push(await answer(await tokenRequest(email, "wrong-password", address)));
       return out;
     };
     const known = await run(t.users.viewer.email);
@@ -207,7 +209,12 @@ describe("POST /auth/login (the form) under the login throttle", () => {
 });
 
 describe("the throttle's keys and rules (domain functions, short policies)", () => {
-  const small: ThrottlePolicy = { ...LOGIN_THROTTLE, accountFreeFailures: 2, addressFreeFailures: 4, pruneProbability: 0 };
+  const small: ThrottlePolicy = {
+    ...LOGIN_THROTTLE,
+    accountFreeFailures: 2,
+    addressFreeFailures: 4,
+    pruneProbability: 0,
+  };
 
   it("locks an address after its own (more generous) free failures, across accounts, and only that address", async () => {
     const address = newAddress();
@@ -218,7 +225,11 @@ describe("the throttle's keys and rules (domain functions, short policies)", () 
     // Locked address: even a real user's right password from it is refused, without a hash.
     verify.mockClear();
     const creds = { email: t.users.viewer.email, password: t.password };
-    expect(await authenticate(handle.db, creds, address, small)).toEqual({ ok: false, reason: "throttled", retryAfterSeconds: 1 });
+    expect(await authenticate(handle.db, creds, address, small)).toEqual({
+      ok: false,
+      reason: "throttled",
+      retryAfterSeconds: 1,
+    });
     expect(verify).not.toHaveBeenCalled();
     // The same user from any other address is not affected.
     expect(await authenticate(handle.db, creds, newAddress(), small)).toMatchObject({ ok: true });

@@ -99,7 +99,9 @@ describe("a token whose user changed", () => {
     jar.set(SESSION_COOKIE, token);
     expect((await requirePrincipal()).userId).toBe(t.users.viewer.id);
     await handle.sql`DELETE FROM users WHERE id = ${t.users.viewer.id}`;
-    await expect(requirePrincipal()).rejects.toMatchObject({ digest: expect.stringMatching(/^NEXT_REDIRECT;.*;\/login;/) });
+    await expect(requirePrincipal()).rejects.toMatchObject({
+      digest: expect.stringMatching(/^NEXT_REDIRECT;.*;\/login;/),
+    });
   });
 
   it("keeps working when only the email or name changes (no version bump), showing the new email", async () => {

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 import { distDir, hasBuild, startWebServer, WEB_SERVER_HOOK_TIMEOUT_MS, type WebServer } from "../support/web-server";
 
-if (!hasBuild) console.warn(`[auth-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`);
+if (!hasBuild)
+  console.warn(`[auth-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`);
 
 const MB = 1024 * 1024;
 const ATTACK_BYTES = 300 * MB;
@@ -76,7 +77,10 @@ interface Refusal {
  * holds more than that), with or without a Content-Length that says so. Stops writing as
  * soon as the server answers or drops the connection. Bounded in time.
  */
-function postHuge(pathname: string, opts: { declare: boolean; contentType: string; headers?: Record<string, string> }): Promise<Refusal> {
+function postHuge(
+  pathname: string,
+  opts: { declare: boolean; contentType: string; headers?: Record<string, string> },
+): Promise<Refusal> {
   const chunk = Buffer.alloc(64 * 1024, "a");
   const head = Buffer.from("email=nobody%40wire.test&password=");
   const started = performance.now();
@@ -150,18 +154,27 @@ describe.skipIf(!hasBuild)("the API's doors over the wire (the production web se
     ] as const) {
       results[label] = await postHuge("/auth/login", opts);
     }
-    results["token JSON, chunked (no length)"] = await postHuge("/auth/token", { declare: false, contentType: "application/json" });
+    results["token JSON, chunked (no length)"] = await postHuge("/auth/token", {
+      declare: false,
+      contentType: "application/json",
+    });
     await settle(500);
     const after = memory(server!.child.pid!);
     console.log(
       `[auth-wire] 300 MB bodies: ${Object.entries(results)
         .map(([k, r]) => `${k}: ${r.status ?? r.closed} after ${(r.sentBytes / MB).toFixed(1)} MB sent, ${r.ms} ms`)
-        .join("; ")}. Server RSS ${(before.rss / MB).toFixed(0)} → ${(after.rss / MB).toFixed(0)} MB, peak ${(before.peak / MB).toFixed(0)} → ${(after.peak / MB).toFixed(0)} MB`,
+        .join(
+          "; ",
+        )}. Server RSS ${(before.rss / MB).toFixed(0)} → ${(after.rss / MB).toFixed(0)} MB, peak ${(before.peak / MB).toFixed(0)} → ${(after.peak / MB).toFixed(0)} MB`,
     );
 
     for (const [label, r] of Object.entries(results)) {
       expect({ label, refused: r.status === 413 || r.closed !== undefined }).toEqual({ label, refused: true });
-      if (r.status === 413) expect({ label, body: JSON.parse(r.body) }).toEqual({ label, body: { detail: "Request body is larger than 65536 bytes", code: "payload_too_large" } });
+      if (r.status === 413)
+        expect({ label, body: JSON.parse(r.body) }).toEqual({
+          label,
+          body: { detail: "Request body is larger than 65536 bytes", code: "payload_too_large" },
+        });
       // Refused early: long before the whole body was sent.
       expect({ label, sentMB: r.sentBytes / MB < 300 }).toEqual({ label, sentMB: true });
     }
@@ -212,7 +225,8 @@ describe.skipIf(!hasBuild)("the API's doors over the wire (the production web se
     expect(login.status).toBe(200);
     const { access_token: token } = await login.json();
     const api = () => fetch(`${base}/customer/device-groups`, { headers: { Authorization: `Bearer ${token}` } });
-    const page = () => fetch(`${base}/app/ota/campaigns`, { headers: { cookie: `flotilla_session=${token}` }, redirect: "manual" });
+    const page = () =>
+      fetch(`${base}/app/ota/campaigns`, { headers: { cookie: `flotilla_session=${token}` }, redirect: "manual" });
     expect((await api()).status).toBe(200);
     expect((await page()).status).toBe(200);
     await handle.sql`DELETE FROM users WHERE id = ${t.users.operator.id}`;

@@ -48,18 +48,27 @@ async function fleet(label: string): Promise<Fleet> {
     { tenantId, groupId: "empty", name: "Empty" },
     { tenantId, groupId: "odd", name: "Only ineligible" },
   ]);
-  await handle.db.insert(deviceGroupMembers).values([
-    ...ids.map((deviceId) => ({ tenantId, groupId: "all", deviceId })),
-    { tenantId, groupId: "odd", deviceId: "dev-01" },
-    { tenantId, groupId: "odd", deviceId: "dev-02" },
-  ]);
+  await handle.db
+    .insert(deviceGroupMembers)
+    .values([
+      ...ids.map((deviceId) => ({ tenantId, groupId: "all", deviceId })),
+      { tenantId, groupId: "odd", deviceId: "dev-01" },
+      { tenantId, groupId: "odd", deviceId: "dev-02" },
+    ]);
   return { t, fw: fw!.id, noChecksumFw: noSum!.id, anyTypeFw: anyType!.id };
 }
 
 const create = async (f: Fleet, body: Record<string, unknown>, role: "admin" | "operator" | "viewer" = "operator") =>
-  call(list.POST, { headers: await authAs(f.t, role), body: { name: "Roll out", firmware_version_id: f.fw, target_group_id: "all", ...body } });
-const act = async (f: Fleet, handler: typeof start.POST, id: number | string, role: "admin" | "operator" | "viewer" = "operator") =>
-  call(handler, { headers: await authAs(f.t, role), params: { id: String(id) }, method: "POST" });
+  call(list.POST, {
+    headers: await authAs(f.t, role),
+    body: { name: "Roll out", firmware_version_id: f.fw, target_group_id: "all", ...body },
+  });
+const act = async (
+  f: Fleet,
+  handler: typeof start.POST,
+  id: number | string,
+  role: "admin" | "operator" | "viewer" = "operator",
+) => call(handler, { headers: await authAs(f.t, role), params: { id: String(id) }, method: "POST" });
 
 let a: Fleet;
 let b: Fleet;
@@ -98,8 +107,14 @@ describe("POST /customer/ota/campaigns", () => {
       max_in_flight: null,
       tick_interval_ms: 10_000,
     });
-    const skipped = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(res.body.id) }, query: { status: "skipped" } });
-    expect(skipped.body.devices.map((d: { device_id: string; error_message: string }) => [d.device_id, d.error_message])).toEqual([
+    const skipped = await call(devicesOf.GET, {
+      headers: await authAs(a.t),
+      params: { id: String(res.body.id) },
+      query: { status: "skipped" },
+    });
+    expect(
+      skipped.body.devices.map((d: { device_id: string; error_message: string }) => [d.device_id, d.error_message]),
+    ).toEqual([
       ["dev-01", "incompatible device type"],
       ["dev-02", "already up to date"],
     ]);
@@ -110,10 +125,17 @@ describe("POST /customer/ota/campaigns", () => {
     const second = await create(a, { name: "Overlap", firmware_version_id: a.anyTypeFw });
     expect(second.status).toBe(201);
     expect(second.body.status_breakdown).toMatchObject({ PENDING: 2, SKIPPED: 10 });
-    const busy = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(second.body.id) }, query: { status: "SKIPPED", limit: 1, offset: 5 } });
+    const busy = await call(devicesOf.GET, {
+      headers: await authAs(a.t),
+      params: { id: String(second.body.id) },
+      query: { status: "SKIPPED", limit: 1, offset: 5 },
+    });
     expect(busy.body.devices[0].error_message).toBe(`in active campaign ${res.body.id}`);
     // Nothing left to update for the original firmware while both are active.
-    expect((await create(a, { name: "Nothing left" })).body).toEqual({ detail: "No eligible devices in group", code: "bad_request" });
+    expect((await create(a, { name: "Nothing left" })).body).toEqual({
+      detail: "No eligible devices in group",
+      code: "bad_request",
+    });
 
     await act(a, abort.POST, res.body.id);
     await act(a, abort.POST, second.body.id);
@@ -142,10 +164,22 @@ describe("POST /customer/ota/campaigns", () => {
   });
 
   it("answers 422 at the field for invalid values", async () => {
-    const res = await create(a, { rollout_rate: 0, abort_threshold: 1.5, rollout_strategy: "yolo", target_group_id: "a/b" });
+    const res = await create(a, {
+      rollout_rate: 0,
+      abort_threshold: 1.5,
+      rollout_strategy: "yolo",
+      target_group_id: "a/b",
+    });
     expect(res.status).toBe(422);
     const locs = res.body.detail.map((d: { loc: string[] }) => d.loc.join("."));
-    expect(locs).toEqual(expect.arrayContaining(["body.rollout_rate", "body.abort_threshold", "body.rollout_strategy", "body.target_group_id"]));
+    expect(locs).toEqual(
+      expect.arrayContaining([
+        "body.rollout_rate",
+        "body.abort_threshold",
+        "body.rollout_strategy",
+        "body.target_group_id",
+      ]),
+    );
   });
 
   it("is refused to viewers and to anonymous callers", async () => {
@@ -157,7 +191,10 @@ describe("POST /customer/ota/campaigns", () => {
 describe("lifecycle: start, pause, abort", () => {
   it("follows the state machine, with the seed's messages for illegal moves", async () => {
     const c = (await create(a, { name: "Lifecycle" })).body;
-    expect((await act(a, pause.POST, c.id)).body).toEqual({ detail: "Cannot pause campaign in status CREATED", code: "invalid_transition" });
+    expect((await act(a, pause.POST, c.id)).body).toEqual({
+      detail: "Cannot pause campaign in status CREATED",
+      code: "invalid_transition",
+    });
     expect(await act(a, start.POST, c.id)).toMatchObject({ status: 200, body: { id: c.id, status: "RUNNING" } });
     expect((await act(a, start.POST, c.id)).body.detail).toBe("Cannot start campaign in status RUNNING");
     // tick_interval_ms says what rollout_rate means in time (devices per tick).
@@ -209,7 +246,10 @@ describe("POST /customer/ota/campaigns/preview", () => {
     const f = await fleet("camp-preview");
     const before = (await call(list.GET, { headers: await authAs(f.t) })).body.total;
     const ask = async (body: Record<string, unknown>, role: "operator" | "viewer" = "viewer") =>
-      call(preview.POST, { headers: await authAs(f.t, role), body: { firmware_version_id: f.fw, target_group_id: "all", ...body } });
+      call(preview.POST, {
+        headers: await authAs(f.t, role),
+        body: { firmware_version_id: f.fw, target_group_id: "all", ...body },
+      });
     const res = await ask({ rollout_strategy: "canary", canary_percent: 25 });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -222,7 +262,10 @@ describe("POST /customer/ota/campaigns/preview", () => {
     expect((await call(list.GET, { headers: await authAs(f.t) })).body.total).toBe(before);
     // Devices of an active campaign show up as busy.
     const c = await create(f, { name: "Busy" });
-    expect((await ask({})).body).toMatchObject({ eligible_devices: 0, skipped: { [`in active campaign ${c.body.id}`]: 10 } });
+    expect((await ask({})).body).toMatchObject({
+      eligible_devices: 0,
+      skipped: { [`in active campaign ${c.body.id}`]: 10 },
+    });
     await act(f, abort.POST, c.body.id);
     expect((await ask({ target_group_id: "nope" })).status).toBe(404);
     expect((await ask({ target_group_id: "empty" })).body.detail).toBe("Device group has no members");
@@ -236,12 +279,33 @@ describe("POST /customer/ota/campaigns/preview", () => {
 describe("canary campaigns", () => {
   it("flag the first ceil(eligible × canary_percent / 100) eligible devices, in device-id order, as the canary wave", async () => {
     const f = await fleet("camp-canary");
-    const res = await create(f, { name: "Canary", rollout_strategy: "canary", canary_percent: 25, max_in_flight: 4, abort_min_devices: 3, device_timeout_seconds: 60 });
+    const res = await create(f, {
+      name: "Canary",
+      rollout_strategy: "canary",
+      canary_percent: 25,
+      max_in_flight: 4,
+      abort_min_devices: 3,
+      device_timeout_seconds: 60,
+    });
     expect(res.status).toBe(201);
     // 10 eligible × 25% = 2.5 → 3 canary devices.
-    expect(res.body).toMatchObject({ phase: "canary", canary_percent: 25, canary_size: 3, eligible_devices: 10, max_in_flight: 4, abort_min_devices: 3, device_timeout_seconds: 60 });
-    const rows = await call(devicesOf.GET, { headers: await authAs(f.t), params: { id: String(res.body.id) }, query: { status: "pending" } });
-    const canary = rows.body.devices.filter((d: { canary: boolean }) => d.canary).map((d: { device_id: string }) => d.device_id);
+    expect(res.body).toMatchObject({
+      phase: "canary",
+      canary_percent: 25,
+      canary_size: 3,
+      eligible_devices: 10,
+      max_in_flight: 4,
+      abort_min_devices: 3,
+      device_timeout_seconds: 60,
+    });
+    const rows = await call(devicesOf.GET, {
+      headers: await authAs(f.t),
+      params: { id: String(res.body.id) },
+      query: { status: "pending" },
+    });
+    const canary = rows.body.devices
+      .filter((d: { canary: boolean }) => d.canary)
+      .map((d: { device_id: string }) => d.device_id);
     const eligible = rows.body.devices.map((d: { device_id: string }) => d.device_id).sort();
     expect(canary).toEqual(eligible.slice(0, 3));
     await act(f, abort.POST, res.body.id);
@@ -279,7 +343,14 @@ describe("listing", () => {
     const page = await call(list.GET, { headers: await authAs(f.t, "viewer"), query: { limit: 2 } });
     expect(page.body.total).toBe(3);
     expect(page.body.campaigns.map((c: { name: string }) => c.name)).toEqual(["third", "second"]);
-    expect(page.body.campaigns[0].status_breakdown).toEqual({ PENDING: 0, DOWNLOADING: 0, INSTALLING: 0, SUCCESS: 0, FAILED: 0, SKIPPED: 12 });
+    expect(page.body.campaigns[0].status_breakdown).toEqual({
+      PENDING: 0,
+      DOWNLOADING: 0,
+      INSTALLING: 0,
+      SUCCESS: 0,
+      FAILED: 0,
+      SKIPPED: 12,
+    });
     const rest = await call(list.GET, { headers: await authAs(f.t), query: { limit: 2, offset: 2 } });
     expect(rest.body.campaigns.map((c: { name: string }) => c.name)).toEqual(["first"]);
     expect((await call(list.GET, { headers: await authAs(f.t), query: { status: "aborted" } })).body.total).toBe(3);
@@ -296,18 +367,45 @@ describe("listing", () => {
     const c = (await create(a, { name: "Paging", firmware_version_id: a.anyTypeFw })).body;
     const seen: string[] = [];
     for (let offset = 0; offset < 12; offset += 5) {
-      const page = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { limit: 5, offset } });
+      const page = await call(devicesOf.GET, {
+        headers: await authAs(a.t),
+        params: { id: String(c.id) },
+        query: { limit: 5, offset },
+      });
       expect(page.body).toMatchObject({ campaign_id: c.id, total: 12, limit: 5, offset });
       seen.push(...page.body.devices.map((d: { device_id: string }) => d.device_id));
     }
     expect(seen).toHaveLength(12);
     expect(new Set(seen).size).toBe(12);
-    const pending = await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "PENDING", limit: 1 } });
+    const pending = await call(devicesOf.GET, {
+      headers: await authAs(a.t),
+      params: { id: String(c.id) },
+      query: { status: "PENDING", limit: 1 },
+    });
     expect(pending.body.total).toBe(12);
-    expect(Object.keys(pending.body.devices[0]).sort()).toEqual(
-      ["canary", "completed_at", "created_at", "device_id", "dispatch_count", "error_message", "last_report_at", "probe_count", "probed_at", "progress_pct", "started_at", "status"],
-    );
-    expect((await call(devicesOf.GET, { headers: await authAs(a.t), params: { id: String(c.id) }, query: { status: "DONE" } })).status).toBe(422);
+    expect(Object.keys(pending.body.devices[0]).sort()).toEqual([
+      "canary",
+      "completed_at",
+      "created_at",
+      "device_id",
+      "dispatch_count",
+      "error_message",
+      "last_report_at",
+      "probe_count",
+      "probed_at",
+      "progress_pct",
+      "started_at",
+      "status",
+    ]);
+    expect(
+      (
+        await call(devicesOf.GET, {
+          headers: await authAs(a.t),
+          params: { id: String(c.id) },
+          query: { status: "DONE" },
+        })
+      ).status,
+    ).toBe(422);
     await act(a, abort.POST, c.id);
   });
 });

@@ -22,7 +22,21 @@ const SCENARIO_TIMEOUT_MS = 150_000;
 function runChaos(scenario: string): Promise<{ code: number | null; out: string; result: ScenarioResult | null }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-chaos-test-"));
   const json = path.join(dir, "result.json");
-  const args = ["--import", "tsx", "chaos/run.ts", "--devices", DEVICES, "--faults", FAULTS, "--scenario", scenario, "--seed", SEED, "--json", json];
+  const args = [
+    "--import",
+    "tsx",
+    "chaos/run.ts",
+    "--devices",
+    DEVICES,
+    "--faults",
+    FAULTS,
+    "--scenario",
+    scenario,
+    "--seed",
+    SEED,
+    "--json",
+    json,
+  ];
   const child = spawn(process.execPath, args, { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
@@ -33,7 +47,8 @@ function runChaos(scenario: string): Promise<{ code: number | null; out: string;
     child.on("exit", (code) => {
       clearTimeout(timer);
       let result: ScenarioResult | null = null;
-      if (fs.existsSync(json)) result = (JSON.parse(fs.readFileSync(json, "utf8")) as { results: ScenarioResult[] }).results[0] ?? null;
+      if (fs.existsSync(json))
+        result = (JSON.parse(fs.readFileSync(json, "utf8")) as { results: ScenarioResult[] }).results[0] ?? null;
       fs.rmSync(dir, { recursive: true, force: true });
       resolve({ code, out, result });
     });

@@ -15,7 +15,10 @@ import { createTestTenant, testDb } from "../support/db";
 import { createTestFirmware, type TestFirmware } from "../support/download-server";
 import { distDir, hasBuild, startWebServer, WEB_SERVER_HOOK_TIMEOUT_MS, type WebServer } from "../support/web-server";
 
-if (!hasBuild) console.warn(`[download-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`);
+if (!hasBuild)
+  console.warn(
+    `[download-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`,
+  );
 
 const SIZE = 300_000;
 
@@ -133,7 +136,9 @@ describe.skipIf(!hasBuild)("device downloads over the wire (the production web s
   });
 
   it("answers an unknown firmware with 404 and a bad id with 422, as the route does", async () => {
-    const missing = await request(`${base}${signDownloadUrl(2_147_483_000, new Date(Date.now() + 60_000), requireAuthSecret())}`);
+    const missing = await request(
+      `${base}${signDownloadUrl(2_147_483_000, new Date(Date.now() + 60_000), requireAuthSecret())}`,
+    );
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body.toString("utf8"))).toEqual({ detail: "Firmware file not found", code: "not_found" });
     const badId = await request(`${base}/firmware/abc/download`);

@@ -2,7 +2,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { leaseIngestSession } from "@/lib/rollout/ingest-session";
 import { expireSilentDevices } from "@/lib/rollout/lifecycle";
 import { testDb } from "../support/db";
-import { campaignFor, campaignState, devicesOnBroker, expectExactCounters, fleetOf, until, FW_VERSION } from "../support/rollout";
+import {
+  campaignFor,
+  campaignState,
+  devicesOnBroker,
+  expectExactCounters,
+  fleetOf,
+  until,
+  FW_VERSION,
+} from "../support/rollout";
 import { killAndWait, startWorkerProcess } from "../support/worker-process";
 
 /**
@@ -25,7 +33,8 @@ async function holdRows(campaignId: number) {
   await conn`SELECT id FROM ota_device_status WHERE campaign_id = ${campaignId} ORDER BY id FOR UPDATE`;
   const [me] = await conn<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
   return {
-    dropWaiters: () => handle.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${me!.pid}::int = ANY(pg_blocking_pids(pid))`,
+    dropWaiters: () =>
+      handle.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${me!.pid}::int = ANY(pg_blocking_pids(pid))`,
     release: async () => {
       await conn`ROLLBACK`;
       conn.release();
@@ -55,9 +64,13 @@ describe("a worker process", () => {
       const lock = await holdRows(id);
       let released = false;
       try {
-        for (const d of f.deviceIds) await fleet.report(d, { campaign_id: id, status: "SUCCESS", progress: 100, version: FW_VERSION });
+        for (const d of f.deviceIds)
+          await fleet.report(d, { campaign_id: id, status: "SUCCESS", progress: 100, version: FW_VERSION });
         // The broker acknowledged all 50 to the devices; the worker has them, unwritten.
-        await until(async () => (await workerStats(worker.pid)).some((s) => (s.received ?? 0) >= 50 && s.applied === 0), "the worker to hold 50 reports");
+        await until(
+          async () => (await workerStats(worker.pid)).some((s) => (s.received ?? 0) >= 50 && s.applied === 0),
+          "the worker to hold 50 reports",
+        );
         await killAndWait(worker, "SIGKILL");
         await lock.dropWaiters();
         await lock.release();
@@ -89,8 +102,12 @@ describe("a worker process", () => {
       const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 30, device_timeout_seconds: 600 });
       await until(async () => (await campaignState(handle, id)).downloading === 30, "30 DOWNLOADING");
       const lock = await holdRows(id);
-      for (const d of f.deviceIds) await fleet.report(d, { campaign_id: id, status: "SUCCESS", progress: 100, version: FW_VERSION });
-      await until(async () => (await workerStats(worker.pid)).some((s) => (s.received ?? 0) >= 30 && s.applied === 0), "the worker to hold 30 reports");
+      for (const d of f.deviceIds)
+        await fleet.report(d, { campaign_id: id, status: "SUCCESS", progress: 100, version: FW_VERSION });
+      await until(
+        async () => (await workerStats(worker.pid)).some((s) => (s.received ?? 0) >= 30 && s.applied === 0),
+        "the worker to hold 30 reports",
+      );
       const exited = killAndWait(worker, "SIGTERM");
       // A deploy's stop waits for the database (within its bound), then writes.
       await new Promise((r) => setTimeout(r, 500));
@@ -138,7 +155,9 @@ describe("ingest session names", () => {
     const a = await leaseIngestSession(handle.url, { explicit: name, filters: ["x"] });
     try {
       expect(a.clientId).toBe(`flotilla-ingest-${name}`);
-      await expect(leaseIngestSession(handle.url, { explicit: name, filters: ["x"] })).rejects.toThrow(/in use by another running worker/);
+      await expect(leaseIngestSession(handle.url, { explicit: name, filters: ["x"] })).rejects.toThrow(
+        /in use by another running worker/,
+      );
     } finally {
       await a.release();
     }
@@ -154,7 +173,8 @@ describe("the timeout sweep", () => {
       UPDATE ota_device_status SET status = 'DOWNLOADING', last_report_at = now() - interval '10 s',
         probed_at = now() - interval '5 s', probe_count = 1
       WHERE campaign_id = ${id}`;
-    const sweep = (lagMs: number) => expireSilentDevices(handle.sql, { tenants: [f.tenantId], graceMs: 1000, lagMs, workerId: "me" });
+    const sweep = (lagMs: number) =>
+      expireSilentDevices(handle.sql, { tenants: [f.tenantId], graceMs: 1000, lagMs, workerId: "me" });
     // This worker holds a report 10 s old that it has not written (a database outage).
     expect(await sweep(10_000)).toBe(0);
     // Another live worker said in its last beat that it is 10 s behind.

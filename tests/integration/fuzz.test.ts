@@ -77,7 +77,15 @@ import {
   otaCampaigns,
   otaDeviceStatus,
 } from "@/lib/db/schema";
-import { CampaignCreate, CampaignPreviewBody, DeviceCreate, FirmwareCreate, GroupCreate, MembersAdd, SerialId } from "@/lib/ota/schemas";
+import {
+  CampaignCreate,
+  CampaignPreviewBody,
+  DeviceCreate,
+  FirmwareCreate,
+  GroupCreate,
+  MembersAdd,
+  SerialId,
+} from "@/lib/ota/schemas";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { storeBuffer } from "@/lib/ota/storage";
 import { authAs, type Handler } from "../support/api";
@@ -163,7 +171,8 @@ function routeFilesOnDisk(): string[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
-      else if (e.name === "route.ts") out.push("/" + path.relative("app", path.dirname(full)).split(path.sep).join("/"));
+      else if (e.name === "route.ts")
+        out.push("/" + path.relative("app", path.dirname(full)).split(path.sep).join("/"));
     }
   };
   walk("app");
@@ -254,19 +263,38 @@ async function arrange() {
         checksumSha256: stored.sha256,
         storageKey: stored.key,
       },
-      { tenantId: a.tenantId, version: "0.9.0", deviceType: "sensor", fileUrl: "https://example.test/fw-0.9.0.bin", checksumSha256: "ab".repeat(32) },
+      {
+        tenantId: a.tenantId,
+        version: "0.9.0",
+        deviceType: "sensor",
+        fileUrl: "https://example.test/fw-0.9.0.bin",
+        checksumSha256: "ab".repeat(32),
+      },
     ])
     .returning();
   ids.fwStored = fw1!.id;
   ids.fwUrl = fw2!.id;
   await handle.sql`UPDATE firmware_versions SET file_url = ${`/firmware/${ids.fwStored}/download`} WHERE id = ${ids.fwStored}`;
-  await handle.db.insert(devices).values(A_DEVICES.map((deviceId) => ({ tenantId: a.tenantId, deviceId, deviceType: "sensor", fwVersion: "0.9.0" })));
+  await handle.db
+    .insert(devices)
+    .values(
+      A_DEVICES.map((deviceId) => ({ tenantId: a.tenantId, deviceId, deviceType: "sensor", fwVersion: "0.9.0" })),
+    );
   await handle.db.insert(deviceGroups).values({ tenantId: a.tenantId, groupId: A_GROUP, name: "Fuzz group" });
-  await handle.db.insert(deviceGroupMembers).values(A_DEVICES.map((deviceId) => ({ tenantId: a.tenantId, groupId: A_GROUP, deviceId })));
+  await handle.db
+    .insert(deviceGroupMembers)
+    .values(A_DEVICES.map((deviceId) => ({ tenantId: a.tenantId, groupId: A_GROUP, deviceId })));
   const [guard, done] = await handle.db
     .insert(otaCampaigns)
     .values([
-      { tenantId: a.tenantId, name: "guard", firmwareVersionId: ids.fwStored, targetGroupId: A_GROUP, status: "CREATED", totalDevices: 2 },
+      {
+        tenantId: a.tenantId,
+        name: "guard",
+        firmwareVersionId: ids.fwStored,
+        targetGroupId: A_GROUP,
+        status: "CREATED",
+        totalDevices: 2,
+      },
       {
         tenantId: a.tenantId,
         name: "done",
@@ -282,25 +310,61 @@ async function arrange() {
     .returning();
   ids.guardCampaign = guard!.id;
   ids.doneCampaign = done!.id;
-  await handle.db.insert(otaDeviceStatus).values([
-    ...A_DEVICES.map((deviceId) => ({ tenantId: a.tenantId, campaignId: ids.guardCampaign, deviceId, status: "PENDING" as const })),
-    ...A_DEVICES.map((deviceId) => ({ tenantId: a.tenantId, campaignId: ids.doneCampaign, deviceId, status: "SUCCESS" as const, progressPct: 100 })),
-  ]);
+  await handle.db
+    .insert(otaDeviceStatus)
+    .values([
+      ...A_DEVICES.map((deviceId) => ({
+        tenantId: a.tenantId,
+        campaignId: ids.guardCampaign,
+        deviceId,
+        status: "PENDING" as const,
+      })),
+      ...A_DEVICES.map((deviceId) => ({
+        tenantId: a.tenantId,
+        campaignId: ids.doneCampaign,
+        deviceId,
+        status: "SUCCESS" as const,
+        progressPct: 100,
+      })),
+    ]);
 
   const [fwB] = await handle.db
     .insert(firmwareVersions)
-    .values({ tenantId: b.tenantId, version: "1.0.0", deviceType: "sensor", fileUrl: "https://example.test/b.bin", checksumSha256: "cd".repeat(32) })
+    .values({
+      tenantId: b.tenantId,
+      version: "1.0.0",
+      deviceType: "sensor",
+      fileUrl: "https://example.test/b.bin",
+      checksumSha256: "cd".repeat(32),
+    })
     .returning();
   ids.fwB = fwB!.id;
-  await handle.db.insert(devices).values({ tenantId: b.tenantId, deviceId: B_DEVICE, deviceType: "sensor", fwVersion: "0.9.0" });
+  await handle.db
+    .insert(devices)
+    .values({ tenantId: b.tenantId, deviceId: B_DEVICE, deviceType: "sensor", fwVersion: "0.9.0" });
   await handle.db.insert(deviceGroups).values({ tenantId: b.tenantId, groupId: B_GROUP, name: "B group" });
   await handle.db.insert(deviceGroupMembers).values({ tenantId: b.tenantId, groupId: B_GROUP, deviceId: B_DEVICE });
   const [cB] = await handle.db
     .insert(otaCampaigns)
-    .values({ tenantId: b.tenantId, name: "b", firmwareVersionId: ids.fwB, targetGroupId: B_GROUP, status: "COMPLETED", totalDevices: 1 })
+    .values({
+      tenantId: b.tenantId,
+      name: "b",
+      firmwareVersionId: ids.fwB,
+      targetGroupId: B_GROUP,
+      status: "COMPLETED",
+      totalDevices: 1,
+    })
     .returning();
   ids.campaignB = cB!.id;
-  await handle.db.insert(otaDeviceStatus).values({ tenantId: b.tenantId, campaignId: ids.campaignB, deviceId: B_DEVICE, status: "SUCCESS", progressPct: 100 });
+  await handle.db
+    .insert(otaDeviceStatus)
+    .values({
+      tenantId: b.tenantId,
+      campaignId: ids.campaignB,
+      deviceId: B_DEVICE,
+      status: "SUCCESS",
+      progressPct: 100,
+    });
 
   const admin = await authAs(a, "admin");
   const adminToken = admin.Authorization.slice("Bearer ".length);
@@ -315,11 +379,18 @@ async function arrange() {
   const secret = requireAuthSecret();
   const claims = { tid: a.tenantId, role: "admin", email: a.users.admin.email };
   const jwt = (c: Record<string, unknown>, key: string, f: (j: SignJWT) => SignJWT = (j) => j) =>
-    f(new SignJWT(c).setProtectedHeader({ alg: "HS256" }).setSubject(String(a.users.admin.id)).setIssuer("flotilla").setIssuedAt().setExpirationTime("1h")).sign(
-      new TextEncoder().encode(key),
-    );
+    f(
+      new SignJWT(c)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(String(a.users.admin.id))
+        .setIssuer("flotilla")
+        .setIssuedAt()
+        .setExpirationTime("1h"),
+    ).sign(new TextEncoder().encode(key));
   const [head, payload, sig] = adminToken.split(".") as [string, string, string];
-  const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), tid: b.tenantId })).toString("base64url");
+  const forgedPayload = Buffer.from(
+    JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), tid: b.tenantId }),
+  ).toString("base64url");
   const wrongKey = await jwt(claims, "a-wrong-secret-that-is-long-enough-0123456789");
   const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
   junkAuth = [
@@ -335,7 +406,10 @@ async function arrange() {
     { label: "wrong key", headers: bearer(wrongKey) },
     { label: "payload swapped to tenant B (old signature)", headers: bearer(`${head}.${forgedPayload}.${sig}`) },
     { label: "signature cut", headers: bearer(`${head}.${payload}.${sig.slice(0, -3)}`) },
-    { label: "expired (right key)", headers: bearer(await jwt(claims, secret, (j) => j.setExpirationTime(Math.floor(Date.now() / 1000) - 60))) },
+    {
+      label: "expired (right key)",
+      headers: bearer(await jwt(claims, secret, (j) => j.setExpirationTime(Math.floor(Date.now() / 1000) - 60))),
+    },
     { label: "role root (right key)", headers: bearer(await jwt({ ...claims, role: "root" }, secret)) },
     { label: "no tid (right key)", headers: bearer(await jwt({ role: "admin", email: "x@y.z" }, secret)) },
     { label: "sub not a number (right key)", headers: bearer(await jwt(claims, secret, (j) => j.setSubject("abc"))) },
@@ -408,7 +482,8 @@ interface Case {
 }
 
 /** encodeURIComponent that survives lone surrogates (they become U+FFFD, as a browser sends them). */
-const enc = (s: string) => encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
+const enc = (s: string) =>
+  encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
 /** How much of a string a description shows: short in assertion messages, whole in the final report. */
 let showLimit = 160;
 const short = (s: string, n = showLimit) => (s.length > n ? `${s.slice(0, n)}…(${s.length} chars)` : s);
@@ -445,7 +520,11 @@ function describe1(c: Case) {
     `${c.route.method} ${urlPath(c)}${c.query ? `?${show(c.query)}` : ""}`,
     `actor=${c.actor}`,
     headers.length ? `headers={${headers.join("; ")}}` : "",
-    c.body === undefined ? "" : c.bodyNote && c.bodyNote.startsWith("=") ? `body${c.bodyNote}` : `body=${c.bodyNote ? `<${c.bodyNote}> ` : ""}${bodyLabel(c.body)}`,
+    c.body === undefined
+      ? ""
+      : c.bodyNote && c.bodyNote.startsWith("=")
+        ? `body${c.bodyNote}`
+        : `body=${c.bodyNote ? `<${c.bodyNote}> ` : ""}${bodyLabel(c.body)}`,
   ]
     .filter(Boolean)
     .join(" ");
@@ -464,10 +543,12 @@ interface Outcome {
 
 async function send(c: Case): Promise<Outcome> {
   const headers = new Headers({ ...authHeaders(c.actor), ...c.headers });
-  if (c.route.path.startsWith("/auth/") && !headers.has("x-forwarded-for")) headers.set("x-forwarded-for", FUZZ_ADDRESS);
+  if (c.route.path.startsWith("/auth/") && !headers.has("x-forwarded-for"))
+    headers.set("x-forwarded-for", FUZZ_ADDRESS);
   const init: RequestInit & { duplex?: "half" } = { method: c.route.method, headers };
   if (c.body !== undefined) {
-    if (typeof c.body === "string" || c.body instanceof Uint8Array || c.body instanceof FormData) init.body = c.body as BodyInit;
+    if (typeof c.body === "string" || c.body instanceof Uint8Array || c.body instanceof FormData)
+      init.body = c.body as BodyInit;
     else {
       const { stream, failAfter } = c.body;
       let i = 0;
@@ -537,7 +618,11 @@ function verdict(c: Case, o: Outcome): string {
       if (s !== 303) return "expected the form redirect 303";
     } else if (c.route.path === "/health") {
       if (s !== 200) return "expected 200";
-    } else if (c.route.method === "GET" || c.route.method === "HEAD" || c.route.path === "/customer/ota/campaigns/preview") {
+    } else if (
+      c.route.method === "GET" ||
+      c.route.method === "HEAD" ||
+      c.route.path === "/customer/ota/campaigns/preview"
+    ) {
       // Reads, and the one POST that only reads (a dry run): 2xx or 4xx, and the database unchanged.
       if (!(s >= 200 && s < 300) && !(s >= 400 && s < 500)) return "expected 2xx or 4xx";
     } else if (!(s >= 400 && s < 500)) return "a mutating request must be refused with 4xx";
@@ -571,11 +656,20 @@ async function runCases(cases: Case[]) {
     stats.byRoute.set(c.route.name, (stats.byRoute.get(c.route.name) ?? 0) + 1);
     const late = escaped.slice(escapedBefore);
     escapedPinned += late.length;
-    const v = late.length ? `uncaught error besides the ${o.status} answer: ${late.map(String).join("; ")}` : verdict(c, o);
+    const v = late.length
+      ? `uncaught error besides the ${o.status} answer: ${late.map(String).join("; ")}`
+      : verdict(c, o);
     const desc = describeCase(c);
     if (v !== "ok") {
-      failures.push({ case: desc, full: describeCase(c, 4000), status: o.status, verdict: v, body: short(o.text, 300) });
-      if (late.length || o.status === "threw" || (typeof o.status === "number" && o.status >= 500)) console.error(`[fuzz] ${o.status} for: ${desc}`);
+      failures.push({
+        case: desc,
+        full: describeCase(c, 4000),
+        status: o.status,
+        verdict: v,
+        body: short(o.text, 300),
+      });
+      if (late.length || o.status === "threw" || (typeof o.status === "number" && o.status >= 500))
+        console.error(`[fuzz] ${o.status} for: ${desc}`);
     }
     expect.soft({ case: desc, status: o.status, verdict: v }).toEqual({ case: desc, status: o.status, verdict: "ok" });
   }
@@ -586,34 +680,174 @@ async function runCases(cases: Case[]) {
 const MAX_BODY = () => config().MAX_BODY_BYTES;
 
 const JUNK_IDS = [
-  "0", "-1", "1.5", "abc", "99999999999999999999", "2147483648", "2147483647", "-2147483649", "1e3", "1e309",
-  "0x10", "+1", "01", "NaN", "Infinity", "-0", "", " ", "%2e%2e", "..", "../../etc/passwd", "a/b", "a\\b",
-  "x".repeat(65), "9".repeat(400), "é", "💥", "\u202e", "\u0000", "a\u0000b", "%00", "1;DROP TABLE devices",
-  "1; DROP TABLE ota_campaigns;--", "' OR '1'='1", "null", "undefined", "true", "[object Object]", "__proto__",
-  "constructor", "fz-dev-1 ", "FZ-DEV-1", "fz-group\n", "*", "%", "?", "#",
+  "0",
+  "-1",
+  "1.5",
+  "abc",
+  "99999999999999999999",
+  "2147483648",
+  "2147483647",
+  "-2147483649",
+  "1e3",
+  "1e309",
+  "0x10",
+  "+1",
+  "01",
+  "NaN",
+  "Infinity",
+  "-0",
+  "",
+  " ",
+  "%2e%2e",
+  "..",
+  "../../etc/passwd",
+  "a/b",
+  "a\\b",
+  "x".repeat(65),
+  "9".repeat(400),
+  "é",
+  "💥",
+  "\u202e",
+  "\u0000",
+  "a\u0000b",
+  "%00",
+  "1;DROP TABLE devices",
+  "1; DROP TABLE ota_campaigns;--",
+  "' OR '1'='1",
+  "null",
+  "undefined",
+  "true",
+  "[object Object]",
+  "__proto__",
+  "constructor",
+  "fz-dev-1 ",
+  "FZ-DEV-1",
+  "fz-group\n",
+  "*",
+  "%",
+  "?",
+  "#",
 ];
 const JUNK_ID_ARRAYS: (string[] | undefined)[] = [undefined, [], ["1", "2"], ["fz-dev-1"]];
 
-const QUERY_KEYS = ["limit", "offset", "status", "device_type", "fw_version", "group_id", "exp", "sig", "__proto__", "constructor", "limit[]", "", "a[b]"];
+const QUERY_KEYS = [
+  "limit",
+  "offset",
+  "status",
+  "device_type",
+  "fw_version",
+  "group_id",
+  "exp",
+  "sig",
+  "__proto__",
+  "constructor",
+  "limit[]",
+  "",
+  "a[b]",
+];
 const QUERY_VALUES = [
-  "-1", "0", "1", "50", "200", "201", "1e309", "1e3", "abc", "", "%20%20", "1.5", "-0", "0x10", "NaN", "Infinity",
-  "9".repeat(30), "1000000001", "%00", "a%00b", "%", "%zz", "%C0%AF", "%E2%80%AE", "%F0%9F%92%A5", "bogus", "running",
-  "RUNNING", "pending", "%C3%9F", "%EF%BD%92%EF%BD%95%EF%BD%8E", "x".repeat(300), "'%20OR%201=1%20--",
-  "1;DROP%20TABLE%20devices", "__proto__", "[]", "{}", "fz-dev-1", "fz-group", "null", "true",
+  "-1",
+  "0",
+  "1",
+  "50",
+  "200",
+  "201",
+  "1e309",
+  "1e3",
+  "abc",
+  "",
+  "%20%20",
+  "1.5",
+  "-0",
+  "0x10",
+  "NaN",
+  "Infinity",
+  "9".repeat(30),
+  "1000000001",
+  "%00",
+  "a%00b",
+  "%",
+  "%zz",
+  "%C0%AF",
+  "%E2%80%AE",
+  "%F0%9F%92%A5",
+  "bogus",
+  "running",
+  "RUNNING",
+  "pending",
+  "%C3%9F",
+  "%EF%BD%92%EF%BD%95%EF%BD%8E",
+  "x".repeat(300),
+  "'%20OR%201=1%20--",
+  "1;DROP%20TABLE%20devices",
+  "__proto__",
+  "[]",
+  "{}",
+  "fz-dev-1",
+  "fz-group",
+  "null",
+  "true",
 ];
 const FIXED_QUERIES = [
-  "limit=-1", "limit=0", "limit=201", "limit=1e309", "limit=abc", "limit=", "offset=-1", "offset=99999999999999",
-  "offset=1e309", "status=bogus", "status=", "status=%00", "limit=1&limit=abc&limit=5", "limit=%00", "offset=%00",
-  "device_type=%00", "fw_version=%00", "group_id=%00", "device_type=", "group_id=a%20b", "%", "&&&", "=", "==&=",
-  "exp=%00&sig=%00", "__proto__[limit]=1", "limit[]=1", `device_type=${"x".repeat(51)}`,
+  "limit=-1",
+  "limit=0",
+  "limit=201",
+  "limit=1e309",
+  "limit=abc",
+  "limit=",
+  "offset=-1",
+  "offset=99999999999999",
+  "offset=1e309",
+  "status=bogus",
+  "status=",
+  "status=%00",
+  "limit=1&limit=abc&limit=5",
+  "limit=%00",
+  "offset=%00",
+  "device_type=%00",
+  "fw_version=%00",
+  "group_id=%00",
+  "device_type=",
+  "group_id=a%20b",
+  "%",
+  "&&&",
+  "=",
+  "==&=",
+  "exp=%00&sig=%00",
+  "__proto__[limit]=1",
+  "limit[]=1",
+  `device_type=${"x".repeat(51)}`,
 ];
 
 const CONTENT_TYPES = [
-  "application/json", "application/json; charset=utf-16", "text/plain", "application/x-www-form-urlencoded",
-  "multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=zzz", "MULTIPART/FORM-DATA; boundary=\"q\"",
-  "application/xml", "*/*", "", "garbage;;;=", "application/octet-stream",
+  "application/json",
+  "application/json; charset=utf-16",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "multipart/form-data; boundary=",
+  "multipart/form-data; boundary=zzz",
+  'MULTIPART/FORM-DATA; boundary="q"',
+  "application/xml",
+  "*/*",
+  "",
+  "garbage;;;=",
+  "application/octet-stream",
 ];
-const CONTENT_LENGTHS = ["0", "-1", "abc", "1e999", "99999999999999999999", "1048577", "18446744073709551616", "NaN", "0x10", "1.5", "-0", "3"];
+const CONTENT_LENGTHS = [
+  "0",
+  "-1",
+  "abc",
+  "1e999",
+  "99999999999999999999",
+  "1048577",
+  "18446744073709551616",
+  "NaN",
+  "0x10",
+  "1.5",
+  "-0",
+  "3",
+];
 
 const JUNK_BODIES: [string, Body][] = [
   ["empty", ""],
@@ -658,12 +892,37 @@ type BodySpec = {
 };
 
 const NOT_STRING = [123, -1, 0, 1.5, true, false, [], ["x"], {}, { $ne: null }];
-const BAD_IDENT = [...NOT_STRING, null, "", " ", "a b", "../x", "a/b", "x".repeat(65), "é", "💥", "a\u0000b", "1;DROP TABLE devices", "' OR '1'='1", "%2e%2e", "\n"];
+const BAD_IDENT = [
+  ...NOT_STRING,
+  null,
+  "",
+  " ",
+  "a b",
+  "../x",
+  "a/b",
+  "x".repeat(65),
+  "é",
+  "💥",
+  "a\u0000b",
+  "1;DROP TABLE devices",
+  "' OR '1'='1",
+  "%2e%2e",
+  "\n",
+];
 const requiredText = (max: number) => [...NOT_STRING, null, "", "   ", "\t\n", "x".repeat(max + 1)];
 const optionalText = (max: number) => [...NOT_STRING, "", "   ", "x".repeat(max + 1)];
 /** A free-text value for a field; file_url keeps the shape of a URL around it. */
 const freeValue = (field: string, v: string) => (field === "file_url" ? `https://example.test/${v}` : v);
-const FREE_TEXT = ["a\u0000b", "\u0000", "💥\u202e\ud800", "\uffff\ufffe", "é".repeat(40), "'; DROP TABLE devices; --", "%00", "\\x00"];
+const FREE_TEXT = [
+  "a\u0000b",
+  "\u0000",
+  "💥\u202e\ud800",
+  "\uffff\ufffe",
+  "é".repeat(40),
+  "'; DROP TABLE devices; --",
+  "%00",
+  "\\x00",
+];
 
 function bodySpecs(): Record<string, BodySpec> {
   const serial = ["1", 1.5, 0, -1, -0, 2147483648, 1e308, null, true, "", [], {}, "NaN", "Infinity"];
@@ -680,7 +939,14 @@ function bodySpecs(): Record<string, BodySpec> {
     "POST /customer/firmware": {
       schema: FirmwareCreate,
       // version + device type of existing firmware: refused as a duplicate (409).
-      template: { version: "1.0.0", device_type: "sensor", file_url: "https://example.test/fw.bin", checksum_sha256: "ab".repeat(32), file_size_bytes: 10, description: "d" },
+      template: {
+        version: "1.0.0",
+        device_type: "sensor",
+        file_url: "https://example.test/fw.bin",
+        checksum_sha256: "ab".repeat(32),
+        file_size_bytes: 10,
+        description: "d",
+      },
       invalid: {
         version: requiredText(50),
         device_type: optionalText(50),
@@ -694,7 +960,14 @@ function bodySpecs(): Record<string, BodySpec> {
     "POST /customer/ota/campaigns": {
       schema: CampaignCreate,
       // Both devices are already in the active guard campaign: "No eligible devices" (400), rolled back.
-      template: { name: "fuzz", firmware_version_id: ids.fwStored, target_group_id: A_GROUP, rollout_strategy: "linear", rollout_rate: 10, abort_threshold: 0.1 },
+      template: {
+        name: "fuzz",
+        firmware_version_id: ids.fwStored,
+        target_group_id: A_GROUP,
+        rollout_strategy: "linear",
+        rollout_rate: 10,
+        abort_threshold: 0.1,
+      },
       invalid: {
         name: requiredText(100),
         firmware_version_id: serial,
@@ -712,7 +985,14 @@ function bodySpecs(): Record<string, BodySpec> {
     "POST /customer/ota/campaigns/preview": {
       schema: CampaignPreviewBody,
       // A dry run: answers 200 with the guard campaign's devices as busy, and writes nothing.
-      template: { name: "fuzz", firmware_version_id: ids.fwStored, target_group_id: A_GROUP, rollout_strategy: "linear", rollout_rate: 10, abort_threshold: 0.1 },
+      template: {
+        name: "fuzz",
+        firmware_version_id: ids.fwStored,
+        target_group_id: A_GROUP,
+        rollout_strategy: "linear",
+        rollout_rate: 10,
+        abort_threshold: 0.1,
+      },
       invalid: {
         firmware_version_id: serial,
         target_group_id: BAD_IDENT,
@@ -742,7 +1022,21 @@ function bodySpecs(): Record<string, BodySpec> {
       schema: MembersAdd,
       template: { device_ids: ["fz-missing-1"] }, // unknown device: 404
       invalid: {
-        device_ids: [[], "fz-dev-1", null, [123], ["a b"], [""], [null], {}, 5, Array(10_001).fill("x"), [["nested"]], ["x".repeat(65)], ["a\u0000b"]],
+        device_ids: [
+          [],
+          "fz-dev-1",
+          null,
+          [123],
+          ["a b"],
+          [""],
+          [null],
+          {},
+          5,
+          Array(10_001).fill("x"),
+          [["nested"]],
+          ["x".repeat(65)],
+          ["a\u0000b"],
+        ],
       },
       freeText: [],
     },
@@ -754,16 +1048,42 @@ function randomJson(rng: Rng, keys: string[], depth = 0): unknown {
   const r = rng.next();
   if (depth > 3 || r < 0.35) {
     return rng.pick<unknown>([
-      null, true, false, 0, -1, 1.5, 2 ** 31, 2 ** 53 + 1, 1e308, -1e-308, "", rng.string(20), rng.string(200),
-      "NaN", "1e309", "0x10", "__proto__", "a\u0000b", "x".repeat(rng.int(40, 120)), rng.int(-1000, 1000),
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      2 ** 31,
+      2 ** 53 + 1,
+      1e308,
+      -1e-308,
+      "",
+      rng.string(20),
+      rng.string(200),
+      "NaN",
+      "1e309",
+      "0x10",
+      "__proto__",
+      "a\u0000b",
+      "x".repeat(rng.int(40, 120)),
+      rng.int(-1000, 1000),
     ]);
   }
   if (r < 0.55) return Array.from({ length: rng.int(0, 4) }, () => randomJson(rng, keys, depth + 1));
   const obj: Record<string, unknown> = {};
   for (let i = rng.int(0, 5); i > 0; i--) {
-    const k = rng.chance(0.7) && keys.length ? rng.pick(keys) : rng.pick(["__proto__", "constructor", "prototype", "toString", "", rng.string(10)]);
+    const k =
+      rng.chance(0.7) && keys.length
+        ? rng.pick(keys)
+        : rng.pick(["__proto__", "constructor", "prototype", "toString", "", rng.string(10)]);
     // defineProperty, so that "__proto__" becomes an own key (as JSON.parse makes it), not the prototype.
-    Object.defineProperty(obj, k, { value: randomJson(rng, keys, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(obj, k, {
+      value: randomJson(rng, keys, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return obj;
 }
@@ -795,7 +1115,8 @@ function jsonBodyFor(rng: Rng, spec: BodySpec | undefined, wellFormed = true): {
     }
     if (rng.chance(0.2)) delete body[rng.pick(Object.keys(body))];
     let text = JSON.stringify(body);
-    if (rng.chance(0.2)) text = `{"__proto__":{"role":"admin"},"constructor":{"prototype":{"x":1}}${text.length > 2 ? "," : ""}${text.slice(1)}`;
+    if (rng.chance(0.2))
+      text = `{"__proto__":{"role":"admin"},"constructor":{"prototype":{"x":1}}${text.length > 2 ? "," : ""}${text.slice(1)}`;
     if (spec.schema.safeParse(JSON.parse(text)).success) return jsonBodyFor(rng, spec, wellFormed); // deleted the bad field
     return { body: text };
   }
@@ -838,62 +1159,234 @@ function multipartCases(): { label: string; contentType: string; body: Body; exp
   // Every metadata that could pass names the existing version: a missed check still cannot insert.
   const dup = JSON.parse(dupMeta) as Record<string, string>;
   return [
-    { label: "multipart without boundary", contentType: "multipart/form-data", body: meta() + file() + end(B), expect: [400] },
-    { label: "empty boundary", contentType: "multipart/form-data; boundary=", body: meta() + file() + end(B), expect: [400] },
-    { label: "boundary not in body", contentType: "multipart/form-data; boundary=other", body: meta() + file() + end(B), expect: [400, 422] },
+    {
+      label: "multipart without boundary",
+      contentType: "multipart/form-data",
+      body: meta() + file() + end(B),
+      expect: [400],
+    },
+    {
+      label: "empty boundary",
+      contentType: "multipart/form-data; boundary=",
+      body: meta() + file() + end(B),
+      expect: [400],
+    },
+    {
+      label: "boundary not in body",
+      contentType: "multipart/form-data; boundary=other",
+      body: meta() + file() + end(B),
+      expect: [400, 422],
+    },
     { label: "empty body", contentType: ct, body: "", expect: [400] },
     { label: "only the closing boundary", contentType: ct, body: end(B), expect: [422] },
     { label: "garbage body", contentType: ct, body: "this is not multipart at all", expect: [400, 422] },
-    { label: "random bytes", contentType: ct, body: new Uint8Array(Buffer.from("\x00\xff\xfe--fuzz".repeat(300), "latin1")), expect: [400, 422] },
+    {
+      label: "random bytes",
+      contentType: ct,
+      body: new Uint8Array(Buffer.from("\x00\xff\xfe--fuzz".repeat(300), "latin1")),
+      expect: [400, 422],
+    },
     { label: "no file part", contentType: ct, body: meta() + end(B), expect: [422] },
     { label: "no metadata part", contentType: ct, body: file() + end(B), expect: [422] },
-    { label: "file part under another name", contentType: ct, body: meta() + part(B, "firmware", FILE, "fw.bin") + end(B), expect: [422] },
+    {
+      label: "file part under another name",
+      contentType: ct,
+      body: meta() + part(B, "firmware", FILE, "fw.bin") + end(B),
+      expect: [422],
+    },
     { label: "metadata not JSON", contentType: ct, body: meta("{not json") + file() + end(B), expect: [422] },
     { label: "metadata JSON null", contentType: ct, body: meta("null") + file() + end(B), expect: [422] },
     { label: "metadata array", contentType: ct, body: meta("[]") + file() + end(B), expect: [422] },
-    { label: "metadata with file_url (strict)", contentType: ct, body: meta(JSON.stringify({ ...dup, file_url: "https://x.test/a" })) + file() + end(B), expect: [422] },
-    { label: "metadata __proto__", contentType: ct, body: meta('{"version":"1.0.0","device_type":"sensor","__proto__":{"x":1}}') + file() + end(B), expect: [409, 422] },
-    { label: "metadata version empty", contentType: ct, body: meta(JSON.stringify({ version: "  " })) + file() + end(B), expect: [422] },
-    { label: "checksum mismatch", contentType: ct, body: meta(JSON.stringify({ ...dup, checksum_sha256: "0".repeat(64) })) + file() + end(B), expect: [422] },
-    { label: "size mismatch", contentType: ct, body: meta(JSON.stringify({ ...dup, file_size_bytes: 1 })) + file() + end(B), expect: [422] },
-    { label: "metadata over the 64 KiB field limit", contentType: ct, body: meta(JSON.stringify({ ...dup, description: "x".repeat(70_000) })) + file() + end(B), expect: [422] },
-    { label: "duplicate version (well-formed otherwise)", contentType: ct, body: meta() + file() + end(B), expect: [409] },
+    {
+      label: "metadata with file_url (strict)",
+      contentType: ct,
+      body: meta(JSON.stringify({ ...dup, file_url: "https://x.test/a" })) + file() + end(B),
+      expect: [422],
+    },
+    {
+      label: "metadata __proto__",
+      contentType: ct,
+      body: meta('{"version":"1.0.0","device_type":"sensor","__proto__":{"x":1}}') + file() + end(B),
+      expect: [409, 422],
+    },
+    {
+      label: "metadata version empty",
+      contentType: ct,
+      body: meta(JSON.stringify({ version: "  " })) + file() + end(B),
+      expect: [422],
+    },
+    {
+      label: "checksum mismatch",
+      contentType: ct,
+      body: meta(JSON.stringify({ ...dup, checksum_sha256: "0".repeat(64) })) + file() + end(B),
+      expect: [422],
+    },
+    {
+      label: "size mismatch",
+      contentType: ct,
+      body: meta(JSON.stringify({ ...dup, file_size_bytes: 1 })) + file() + end(B),
+      expect: [422],
+    },
+    {
+      label: "metadata over the 64 KiB field limit",
+      contentType: ct,
+      body: meta(JSON.stringify({ ...dup, description: "x".repeat(70_000) })) + file() + end(B),
+      expect: [422],
+    },
+    {
+      label: "duplicate version (well-formed otherwise)",
+      contentType: ct,
+      body: meta() + file() + end(B),
+      expect: [409],
+    },
     { label: "duplicate version, metadata after file", contentType: ct, body: file() + meta() + end(B), expect: [409] },
     { label: "duplicate version, empty file", contentType: ct, body: meta() + file("") + end(B), expect: [409] },
-    { label: "duplicate version, two file parts", contentType: ct, body: meta() + file() + file("second") + end(B), expect: [409] },
-    { label: "duplicate version, two metadata parts", contentType: ct, body: meta("{bad") + meta() + file() + end(B), expect: [409] },
-    { label: "duplicate version, ten extra fields", contentType: ct, body: meta() + Array.from({ length: 10 }, (_, i) => part(B, `f${i}`, "v")).join("") + file() + end(B), expect: [409, 422] },
-    { label: "duplicate version, odd filename", contentType: ct, body: meta() + file(FILE, "../../etc/passwd\u0000.bin") + end(B), expect: [400, 409] },
-    { label: "duplicate version, LF line endings", contentType: ct, body: (meta() + file() + end(B)).replaceAll(CRLF, "\n"), expect: [400, 422] },
-    { label: "duplicate version, upper-case content type", contentType: `MULTIPART/FORM-DATA; BOUNDARY=${B}`, body: meta() + file() + end(B), expect: [409] },
-    { label: "duplicate version, NUL in description", contentType: ct, body: meta(JSON.stringify({ version: "1.0.0", device_type: "sensor", description: "a\u0000b" })) + file() + end(B), expect: [422] },
-    { label: "truncated in the file (no closing boundary)", contentType: ct, body: meta() + file().slice(0, -200), expect: [400] },
-    { label: "truncated in the headers", contentType: ct, body: meta() + `--${B}${CRLF}Content-Disposition: form-da`, expect: [400] },
-    { label: "part without Content-Disposition", contentType: ct, body: meta() + `--${B}${CRLF}${CRLF}orphan${CRLF}` + end(B), expect: [400, 422] },
-    { label: "truncated inside an ignored file part", contentType: ct, body: meta() + part(B, "other", FILE, "x.bin").slice(0, -200), expect: [400] },
-    { label: "NUL in a part header, then a truncated file part", contentType: ct, body: meta() + `--${B}${CRLF}Content-Disposition: form-data; name="x\u0000"${CRLF}${CRLF}v${CRLF}` + file().slice(0, -200), expect: [400] },
-    { label: "truncated inside a second file part", contentType: ct, body: meta() + file() + file(FILE, "again.bin").slice(0, -200), expect: [400] },
-    { label: "file stream that errors midway", contentType: ct, body: { stream: [Buffer.from(meta() + file().slice(0, 500))], failAfter: true }, expect: [400] },
-    { label: "2 MiB chunked file, duplicate version", contentType: ct, body: { stream: [Buffer.from(meta() + `--${B}${CRLF}Content-Disposition: form-data; name="file"; filename="f"${CRLF}${CRLF}`), ...Array.from({ length: 32 }, () => new Uint8Array(65_536).fill(7)), Buffer.from(`${CRLF}${end(B)}`)] }, expect: [409] },
+    {
+      label: "duplicate version, two file parts",
+      contentType: ct,
+      body: meta() + file() + file("second") + end(B),
+      expect: [409],
+    },
+    {
+      label: "duplicate version, two metadata parts",
+      contentType: ct,
+      body: meta("{bad") + meta() + file() + end(B),
+      expect: [409],
+    },
+    {
+      label: "duplicate version, ten extra fields",
+      contentType: ct,
+      body: meta() + Array.from({ length: 10 }, (_, i) => part(B, `f${i}`, "v")).join("") + file() + end(B),
+      expect: [409, 422],
+    },
+    {
+      label: "duplicate version, odd filename",
+      contentType: ct,
+      body: meta() + file(FILE, "../../etc/passwd\u0000.bin") + end(B),
+      expect: [400, 409],
+    },
+    {
+      label: "duplicate version, LF line endings",
+      contentType: ct,
+      body: (meta() + file() + end(B)).replaceAll(CRLF, "\n"),
+      expect: [400, 422],
+    },
+    {
+      label: "duplicate version, upper-case content type",
+      contentType: `MULTIPART/FORM-DATA; BOUNDARY=${B}`,
+      body: meta() + file() + end(B),
+      expect: [409],
+    },
+    {
+      label: "duplicate version, NUL in description",
+      contentType: ct,
+      body:
+        meta(JSON.stringify({ version: "1.0.0", device_type: "sensor", description: "a\u0000b" })) + file() + end(B),
+      expect: [422],
+    },
+    {
+      label: "truncated in the file (no closing boundary)",
+      contentType: ct,
+      body: meta() + file().slice(0, -200),
+      expect: [400],
+    },
+    {
+      label: "truncated in the headers",
+      contentType: ct,
+      body: meta() + `--${B}${CRLF}Content-Disposition: form-da`,
+      expect: [400],
+    },
+    {
+      label: "part without Content-Disposition",
+      contentType: ct,
+      body: meta() + `--${B}${CRLF}${CRLF}orphan${CRLF}` + end(B),
+      expect: [400, 422],
+    },
+    {
+      label: "truncated inside an ignored file part",
+      contentType: ct,
+      body: meta() + part(B, "other", FILE, "x.bin").slice(0, -200),
+      expect: [400],
+    },
+    {
+      label: "NUL in a part header, then a truncated file part",
+      contentType: ct,
+      body:
+        meta() +
+        `--${B}${CRLF}Content-Disposition: form-data; name="x\u0000"${CRLF}${CRLF}v${CRLF}` +
+        file().slice(0, -200),
+      expect: [400],
+    },
+    {
+      label: "truncated inside a second file part",
+      contentType: ct,
+      body: meta() + file() + file(FILE, "again.bin").slice(0, -200),
+      expect: [400],
+    },
+    {
+      label: "file stream that errors midway",
+      contentType: ct,
+      body: { stream: [Buffer.from(meta() + file().slice(0, 500))], failAfter: true },
+      expect: [400],
+    },
+    {
+      label: "2 MiB chunked file, duplicate version",
+      contentType: ct,
+      body: {
+        stream: [
+          Buffer.from(meta() + `--${B}${CRLF}Content-Disposition: form-data; name="file"; filename="f"${CRLF}${CRLF}`),
+          ...Array.from({ length: 32 }, () => new Uint8Array(65_536).fill(7)),
+          Buffer.from(`${CRLF}${end(B)}`),
+        ],
+      },
+      expect: [409],
+    },
   ];
 }
 
 function randomMultipart(rng: Rng): { contentType: string; body: Body; label: string } {
   const B = rng.pick(["b", "fuzz", "-".repeat(70), "x".repeat(80), "é", "a b", '"quoted"']);
   const sent = rng.chance(0.8) ? B : rng.pick(["other", "", B.toUpperCase()]);
-  const ct = rng.pick([`multipart/form-data; boundary=${B}`, `multipart/form-data;boundary="${B}"`, "multipart/form-data", `multipart/form-data; boundary=${B}; charset=utf-16`]);
+  const ct = rng.pick([
+    `multipart/form-data; boundary=${B}`,
+    `multipart/form-data;boundary="${B}"`,
+    "multipart/form-data",
+    `multipart/form-data; boundary=${B}; charset=utf-16`,
+  ]);
   const parts: string[] = [];
-  const metas = [dupMeta, "{", "null", "[]", JSON.stringify({ version: 5 }), JSON.stringify({ version: "9.9.9", checksum_sha256: "z" }), JSON.stringify({ version: "1.0.0", device_type: "sensor", extra: 1 }), rng.string(50)];
+  const metas = [
+    dupMeta,
+    "{",
+    "null",
+    "[]",
+    JSON.stringify({ version: 5 }),
+    JSON.stringify({ version: "9.9.9", checksum_sha256: "z" }),
+    JSON.stringify({ version: "1.0.0", device_type: "sensor", extra: 1 }),
+    rng.string(50),
+  ];
   for (let i = rng.int(0, 4); i > 0; i--) {
     const kind = rng.pick(["metadata", "file", "other", "junk"]);
     if (kind === "metadata") parts.push(part(sent, "metadata", rng.pick(metas)));
-    else if (kind === "file") parts.push(part(sent, "file", rng.string(300), rng.pick(["fw.bin", "", "../x", "é.bin"]), rng.pick([undefined, "application/octet-stream", "text/plain"])));
+    else if (kind === "file")
+      parts.push(
+        part(
+          sent,
+          "file",
+          rng.string(300),
+          rng.pick(["fw.bin", "", "../x", "é.bin"]),
+          rng.pick([undefined, "application/octet-stream", "text/plain"]),
+        ),
+      );
     else if (kind === "other") parts.push(part(sent, rng.string(8), rng.string(40)));
     else parts.push(rng.string(60));
   }
   let text = parts.join("") + (rng.chance(0.7) ? end(sent) : "");
   if (rng.chance(0.2)) text = text.slice(0, rng.int(0, text.length));
-  return { contentType: ct, body: text, label: `random multipart, boundary ${JSON.stringify(B)}, sent ${JSON.stringify(sent)}` };
+  return {
+    contentType: ct,
+    body: text,
+    label: `random multipart, boundary ${JSON.stringify(B)}, sent ${JSON.stringify(sent)}`,
+  };
 }
 
 // ── Case generation ─────────────────────────────────────────────────────────────
@@ -902,7 +1395,11 @@ function randomMultipart(rng: Rng): { contentType: string; body: Body; label: st
 function paramValue(rng: Rng, r: Route, name: string, actor: Actor): string | string[] | undefined {
   if (name === "rest") {
     // The catch-all's segments: a string[] as Next.js passes it.
-    return Array.from({ length: rng.int(0, 4) }, () => (rng.chance(0.5) ? rng.pick(JUNK_IDS) : rng.pick(["ota", "campaigns", "devices", "firmware", "..", "%2e%2e", "x".repeat(300)])));
+    return Array.from({ length: rng.int(0, 4) }, () =>
+      rng.chance(0.5)
+        ? rng.pick(JUNK_IDS)
+        : rng.pick(["ota", "campaigns", "devices", "firmware", "..", "%2e%2e", "x".repeat(300)]),
+    );
   }
   const roll = rng.next();
   if (roll < 0.04) return rng.pick(JUNK_ID_ARRAYS);
@@ -913,7 +1410,8 @@ function paramValue(rng: Rng, r: Route, name: string, actor: Actor): string | st
   // tenant A's ids, so that nothing of B's is within reach of its own owner.
   const useA = actor === "other" || roll < 0.88;
   if (name === "id") {
-    if (r.path.startsWith("/customer/ota/campaigns")) return String(useA ? rng.pick([ids.guardCampaign, ids.doneCampaign]) : ids.campaignB);
+    if (r.path.startsWith("/customer/ota/campaigns"))
+      return String(useA ? rng.pick([ids.guardCampaign, ids.doneCampaign]) : ids.campaignB);
     return String(useA ? rng.pick([ids.fwStored, ids.fwUrl]) : ids.fwB);
   }
   if (name === "group_id") return useA ? A_GROUP : B_GROUP;
@@ -929,8 +1427,12 @@ function guard(c: Case): Case {
   if (/\/(start|pause|abort)$/.test(c.route.path) && id?.success && id.data === ids.guardCampaign) {
     return { ...c, params: { ...c.params, id: String(ids.doneCampaign) } };
   }
-  if (c.route.name.startsWith("DELETE /customer/device-groups/[group_id]/members/") && [A_GROUP, B_GROUP].includes(c.params.group_id as string)) {
-    if ([...A_DEVICES, B_DEVICE].includes(c.params.device_id as string)) return { ...c, params: { ...c.params, device_id: "fz-missing" } };
+  if (
+    c.route.name.startsWith("DELETE /customer/device-groups/[group_id]/members/") &&
+    [A_GROUP, B_GROUP].includes(c.params.group_id as string)
+  ) {
+    if ([...A_DEVICES, B_DEVICE].includes(c.params.device_id as string))
+      return { ...c, params: { ...c.params, device_id: "fz-missing" } };
   }
   return c;
 }
@@ -949,13 +1451,27 @@ function randomQuery(rng: Rng): string {
 function randomHeaders(rng: Rng, r: Route): Record<string, string> {
   const h: Record<string, string> = {};
   const hasBody = r.method !== "GET" && r.method !== "HEAD";
-  if (hasBody && rng.chance(0.5)) h["content-type"] = rng.chance(0.85) ? rng.pick(CONTENT_TYPES) : rng.string(40, true).trim();
+  if (hasBody && rng.chance(0.5))
+    h["content-type"] = rng.chance(0.85) ? rng.pick(CONTENT_TYPES) : rng.string(40, true).trim();
   if (hasBody && rng.chance(0.12)) h["content-length"] = rng.pick(CONTENT_LENGTHS);
-  if (rng.chance(0.1)) h["range"] = rng.pick(["bytes=0-0", "bytes=-1", "bytes=5-1", "bytes=99999999999999999999-", "bytes=0-1,2-3", "bytes=abc", "items=0-1", "bytes=-0", "bytes=0-99999999999999999999999"]);
-  if (rng.chance(0.05)) h["if-range"] = rng.pick(['"stale"', "W/\"x\"", "Tue, 15 Nov 1994 08:12:31 GMT", rng.string(20, true).trim()]);
+  if (rng.chance(0.1))
+    h["range"] = rng.pick([
+      "bytes=0-0",
+      "bytes=-1",
+      "bytes=5-1",
+      "bytes=99999999999999999999-",
+      "bytes=0-1,2-3",
+      "bytes=abc",
+      "items=0-1",
+      "bytes=-0",
+      "bytes=0-99999999999999999999999",
+    ]);
+  if (rng.chance(0.05))
+    h["if-range"] = rng.pick(['"stale"', 'W/"x"', "Tue, 15 Nov 1994 08:12:31 GMT", rng.string(20, true).trim()]);
   if (rng.chance(0.05)) h["x-forwarded-proto"] = rng.pick(["https", "gopher", ""]);
   if (rng.chance(0.05)) h["x-tenant-id"] = b.tenantId;
-  if (rng.chance(0.05)) h[rng.pick(["accept", "x-junk", "origin", "referer", "accept-encoding"])] = rng.string(60, true).trim();
+  if (rng.chance(0.05))
+    h[rng.pick(["accept", "x-junk", "origin", "referer", "accept-encoding"])] = rng.string(60, true).trim();
   return h;
 }
 
@@ -963,7 +1479,17 @@ function randomActor(rng: Rng, r: Route): Actor {
   const open = r.path.startsWith("/auth") || r.path === "/health" || r.path.startsWith("/firmware/");
   if (open) return rng.pick<Actor>(["none", "none", "junk", "admin"]);
   const x = rng.next();
-  return x < 0.55 ? "admin" : x < 0.62 ? "cookie" : x < 0.7 ? "viewer" : x < 0.78 ? "other" : x < 0.88 ? "none" : "junk";
+  return x < 0.55
+    ? "admin"
+    : x < 0.62
+      ? "cookie"
+      : x < 0.7
+        ? "viewer"
+        : x < 0.78
+          ? "other"
+          : x < 0.88
+            ? "none"
+            : "junk";
 }
 
 function randomCase(rng: Rng, r: Route, specs: Record<string, BodySpec>): Case {
@@ -1012,10 +1538,25 @@ function randomCase(rng: Rng, r: Route, specs: Record<string, BodySpec>): Case {
 
 // ── Fixed cases ─────────────────────────────────────────────────────────────────
 
-const JSON_BODY_ROUTES = ["POST /auth/token", "POST /customer/firmware", "POST /customer/ota/campaigns", "POST /customer/ota/campaigns/preview", "POST /customer/devices", "POST /customer/device-groups", "POST /customer/device-groups/[group_id]/members"];
+const JSON_BODY_ROUTES = [
+  "POST /auth/token",
+  "POST /customer/firmware",
+  "POST /customer/ota/campaigns",
+  "POST /customer/ota/campaigns/preview",
+  "POST /customer/devices",
+  "POST /customer/device-groups",
+  "POST /customer/device-groups/[group_id]/members",
+];
 const validParams = (r: Route): Record<string, string> =>
   Object.fromEntries(
-    r.paramNames.map((p) => [p, p === "id" ? String(r.path.includes("campaigns") ? ids.doneCampaign : ids.fwStored) : p === "group_id" ? A_GROUP : "fz-missing"]),
+    r.paramNames.map((p) => [
+      p,
+      p === "id"
+        ? String(r.path.includes("campaigns") ? ids.doneCampaign : ids.fwStored)
+        : p === "group_id"
+          ? A_GROUP
+          : "fz-missing",
+    ]),
   );
 const actorFor = (r: Route): Actor => (r.path.startsWith("/customer") ? "admin" : "none");
 
@@ -1028,8 +1569,18 @@ function oversizedCases(): Case[] {
     const ct = { "content-type": "application/json" };
     out.push(
       { ...base, headers: ct, body: "x".repeat(max + 1), bodyNote: `="x" × ${max + 1}` },
-      { ...base, headers: ct, body: JSON.stringify({ name: "n".repeat(max), version: "v".repeat(max) }), bodyNote: `={"name":"n…","version":"v…"}, ${2 * max} bytes` },
-      { ...base, headers: { ...ct, "content-length": String(max + 1) }, body: "{}", bodyNote: "declared larger than it is" },
+      {
+        ...base,
+        headers: ct,
+        body: JSON.stringify({ name: "n".repeat(max), version: "v".repeat(max) }),
+        bodyNote: `={"name":"n…","version":"v…"}, ${2 * max} bytes`,
+      },
+      {
+        ...base,
+        headers: { ...ct, "content-length": String(max + 1) },
+        body: "{}",
+        bodyNote: "declared larger than it is",
+      },
       { ...base, headers: { ...ct, "content-length": "1e999" }, body: "{}", bodyNote: "declared as 1e999 bytes" },
       { ...base, headers: ct, body: { stream: Array.from({ length: 34 }, () => new Uint8Array(65_536).fill(0x20)) } },
     );
@@ -1041,9 +1592,16 @@ function oversizedCases(): Case[] {
   out.push(
     ...[
       { headers: form, body: `email=a%40b.co&password=${"x".repeat(big)}`, bodyNote: `=email=…&password=x × ${big}` },
-      { headers: { ...form, "content-length": String(big) }, body: "email=a%40b.co&password=x", bodyNote: "declared larger than it is" },
+      {
+        headers: { ...form, "content-length": String(big) },
+        body: "email=a%40b.co&password=x",
+        bodyNote: "declared larger than it is",
+      },
       { headers: form, body: { stream: Array.from({ length: 40 }, () => new Uint8Array(65_536).fill(0x61)) } },
-      { headers: { "content-type": "multipart/form-data; boundary=b" }, body: `--b\r\nContent-Disposition: form-data; name="email"\r\n\r\n${"x".repeat(big)}\r\n--b--\r\n` },
+      {
+        headers: { "content-type": "multipart/form-data; boundary=b" },
+        body: `--b\r\nContent-Disposition: form-data; name="email"\r\n\r\n${"x".repeat(big)}\r\n--b--\r\n`,
+      },
     ].map((c): Case => ({ route: login, actor: "none", params: {}, query: "", expect: [413], ...c })),
   );
   const up = route("POST /customer/firmware");
@@ -1061,21 +1619,28 @@ function oversizedCases(): Case[] {
 
 /** Each junk credential against a read, a create and a delete: 401 every time. */
 function authCases(): Case[] {
-  const targets = [route("GET /customer/devices"), route("POST /customer/devices"), route("DELETE /customer/devices/[device_id]"), route("POST /customer/ota/campaigns/[id]/start")];
+  const targets = [
+    route("GET /customer/devices"),
+    route("POST /customer/devices"),
+    route("DELETE /customer/devices/[device_id]"),
+    route("POST /customer/ota/campaigns/[id]/start"),
+  ];
   return junkAuth.flatMap(({ label, headers }) =>
-    targets.map(
-      (r): Case => ({
-        route: r,
-        actor: "junk",
-        note: label,
-        params: r.paramNames.includes("id") ? { id: String(ids.guardCampaign) } : r.paramNames.length ? { device_id: A_DEVICES[0]! } : {},
-        query: "",
-        headers: { ...headers },
-        // A brand-new device: were the credential accepted, the database check would see it.
-        body: r.method === "POST" ? JSON.stringify({ device_id: "fz-new-device" }) : undefined,
-        expect: [401],
-      }),
-    ),
+    targets.map((r): Case => ({
+      route: r,
+      actor: "junk",
+      note: label,
+      params: r.paramNames.includes("id")
+        ? { id: String(ids.guardCampaign) }
+        : r.paramNames.length
+          ? { device_id: A_DEVICES[0]! }
+          : {},
+      query: "",
+      headers: { ...headers },
+      // A brand-new device: were the credential accepted, the database check would see it.
+      body: r.method === "POST" ? JSON.stringify({ device_id: "fz-new-device" }) : undefined,
+      expect: [401],
+    })),
   );
 }
 
@@ -1083,15 +1648,37 @@ function authCases(): Case[] {
 function crossTenantCases(): Case[] {
   const out: Case[] = [];
   for (const r of ROUTES.filter((x) => x.path.startsWith("/customer/") && x.paramNames.length)) {
-    for (const [actor, own] of [["admin", "B"], ["other", "A"]] as const) {
+    for (const [actor, own] of [
+      ["admin", "B"],
+      ["other", "A"],
+    ] as const) {
       const params: Record<string, string> = {};
       for (const p of r.paramNames) {
-        if (p === "id") params.id = String(r.path.includes("campaigns") ? (own === "B" ? ids.campaignB : ids.doneCampaign) : own === "B" ? ids.fwB : ids.fwUrl);
+        if (p === "id")
+          params.id = String(
+            r.path.includes("campaigns")
+              ? own === "B"
+                ? ids.campaignB
+                : ids.doneCampaign
+              : own === "B"
+                ? ids.fwB
+                : ids.fwUrl,
+          );
         else if (p === "group_id") params.group_id = own === "B" ? B_GROUP : A_GROUP;
         else params.device_id = own === "B" ? B_DEVICE : A_DEVICES[0]!;
       }
-      const body = r.name.endsWith("/members") ? JSON.stringify({ device_ids: [own === "B" ? B_DEVICE : A_DEVICES[0]] }) : undefined;
-      out.push({ route: r, actor, params, query: "", headers: body ? { "content-type": "application/json" } : {}, body, expect: [404] });
+      const body = r.name.endsWith("/members")
+        ? JSON.stringify({ device_ids: [own === "B" ? B_DEVICE : A_DEVICES[0]] })
+        : undefined;
+      out.push({
+        route: r,
+        actor,
+        params,
+        query: "",
+        headers: body ? { "content-type": "application/json" } : {},
+        body,
+        expect: [404],
+      });
     }
   }
   return out;
@@ -1117,13 +1704,37 @@ function guardedCases(): Case[] {
     admin("POST /customer/ota/campaigns/[id]/pause", { id: String(ids.doneCampaign) }, 400),
     admin("POST /customer/ota/campaigns/[id]/abort", { id: String(ids.doneCampaign) }, 400),
     admin("POST /customer/ota/campaigns/[id]/pause", { id: String(ids.guardCampaign) }, 400),
-    admin("DELETE /customer/device-groups/[group_id]/members/[device_id]", { group_id: A_GROUP, device_id: "fz-missing" }, 404),
+    admin(
+      "DELETE /customer/device-groups/[group_id]/members/[device_id]",
+      { group_id: A_GROUP, device_id: "fz-missing" },
+      404,
+    ),
     admin("POST /customer/devices", {}, 409, JSON.stringify({ device_id: A_DEVICES[0] })),
     admin("POST /customer/device-groups", {}, 409, JSON.stringify({ group_id: A_GROUP, name: "x" })),
-    admin("POST /customer/firmware", {}, 409, JSON.stringify({ version: "1.0.0", device_type: "sensor", file_url: "https://example.test/x.bin" })),
-    admin("POST /customer/ota/campaigns", {}, 400, JSON.stringify({ name: "x", firmware_version_id: ids.fwStored, target_group_id: A_GROUP })),
-    admin("POST /customer/ota/campaigns", {}, 404, JSON.stringify({ name: "x", firmware_version_id: ids.fwB, target_group_id: A_GROUP })),
-    admin("POST /customer/device-groups/[group_id]/members", { group_id: A_GROUP }, 404, JSON.stringify({ device_ids: ["fz-missing"] })),
+    admin(
+      "POST /customer/firmware",
+      {},
+      409,
+      JSON.stringify({ version: "1.0.0", device_type: "sensor", file_url: "https://example.test/x.bin" }),
+    ),
+    admin(
+      "POST /customer/ota/campaigns",
+      {},
+      400,
+      JSON.stringify({ name: "x", firmware_version_id: ids.fwStored, target_group_id: A_GROUP }),
+    ),
+    admin(
+      "POST /customer/ota/campaigns",
+      {},
+      404,
+      JSON.stringify({ name: "x", firmware_version_id: ids.fwB, target_group_id: A_GROUP }),
+    ),
+    admin(
+      "POST /customer/device-groups/[group_id]/members",
+      { group_id: A_GROUP },
+      404,
+      JSON.stringify({ device_ids: ["fz-missing"] }),
+    ),
     { ...admin("DELETE /customer/devices/[device_id]", { device_id: A_DEVICES[0]! }, 403), actor: "viewer" },
     { ...admin("POST /customer/ota/campaigns/[id]/abort", { id: String(ids.guardCampaign) }, 403), actor: "viewer" },
   ];
@@ -1268,14 +1879,40 @@ describe("API fuzz: malformed input gets a 4xx, never a 500, and changes nothing
       return f;
     };
     await runCases([
-      { route: r, actor: "admin", params: {}, query: "", headers: {}, body: form("{bad"), bodyNote: "=FormData metadata={bad, file", expect: [422] },
-      { route: r, actor: "admin", params: {}, query: "", headers: {}, body: form(dupMeta), bodyNote: `=FormData metadata=${dupMeta}, file`, expect: [409] },
+      {
+        route: r,
+        actor: "admin",
+        params: {},
+        query: "",
+        headers: {},
+        body: form("{bad"),
+        bodyNote: "=FormData metadata={bad, file",
+        expect: [422],
+      },
+      {
+        route: r,
+        actor: "admin",
+        params: {},
+        query: "",
+        headers: {},
+        body: form(dupMeta),
+        bodyNote: `=FormData metadata=${dupMeta}, file`,
+        expect: [409],
+      },
     ]);
     const rng = new Rng(SEED ^ fnv1a("multipart"));
     await runCases(
       Array.from({ length: 40 }, () => {
         const m = randomMultipart(rng);
-        return { route: r, actor: "admin" as Actor, params: {}, query: "", headers: { "content-type": m.contentType }, body: m.body, bodyNote: m.label };
+        return {
+          route: r,
+          actor: "admin" as Actor,
+          params: {},
+          query: "",
+          headers: { "content-type": m.contentType },
+          body: m.body,
+          bodyNote: m.label,
+        };
       }),
     );
     expect(dirSnapshot()).toEqual(filesBefore);
@@ -1307,6 +1944,12 @@ describe("API fuzz: malformed input gets a 4xx, never a 500, and changes nothing
     // Every error that escaped a handler was pinned on a request above (none came later).
     expect(escaped.length).toBe(escapedPinned);
     const fresh = {} as Record<string, unknown>;
-    expect([fresh.role, fresh.isAdmin, fresh.polluted, fresh.x, fresh.tenantId]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect([fresh.role, fresh.isAdmin, fresh.polluted, fresh.x, fresh.tenantId]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -83,7 +83,12 @@ describe("beat", () => {
       await handle.sql`DELETE FROM worker_heartbeats WHERE worker_id = ${me.workerId}`;
       await beat(handle.sql, me, false, { received: 2 });
       const mine = (await listed()).find((w) => w.worker_id === me.workerId);
-      expect(mine).toMatchObject({ alive: true, broker_connected: false, tick_interval_ms: 1_000, stats: { received: 2 } });
+      expect(mine).toMatchObject({
+        alive: true,
+        broker_connected: false,
+        tick_interval_ms: 1_000,
+        stats: { received: 2 },
+      });
     } finally {
       await retire(handle.sql, me.workerId);
       await handle.sql`DELETE FROM worker_heartbeats WHERE worker_id IN (${dead}, ${alive})`;

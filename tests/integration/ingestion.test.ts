@@ -49,7 +49,9 @@ describe("status reports", () => {
       await r("dev-001", { status: "DOWNLOADING", progress: 90 });
       await until(async () => (await campaignState(handle, id)).status === "COMPLETED", "COMPLETED");
       await sleep(200);
-      expect((await deviceRows(handle, id)).map((d) => [d.device_id, d.status, d.progress_pct, d.error_message])).toEqual([
+      expect(
+        (await deviceRows(handle, id)).map((d) => [d.device_id, d.status, d.progress_pct, d.error_message]),
+      ).toEqual([
         ["dev-000", "SUCCESS", 100, null],
         ["dev-001", "FAILED", 30, "flash write error"],
       ]);
@@ -176,7 +178,8 @@ describe("resilience", () => {
       // 800 reports: under Mosquitto's default max_queued_messages (1000), which would
       // otherwise drop QoS 1 messages for a subscriber that holds back (see the README on Mosquitto).
       for (let p = 61; p <= 100; p++) {
-        for (const d of f.deviceIds) sends.push(fleet.report(d, { campaign_id: id, status: "DOWNLOADING", progress: p }));
+        for (const d of f.deviceIds)
+          sends.push(fleet.report(d, { campaign_id: id, status: "DOWNLOADING", progress: p }));
       }
       await Promise.all(sends);
       await until(async () => worker.stats().received === 800, "800 reports received", 20_000);
@@ -185,7 +188,9 @@ describe("resilience", () => {
       expect(s.paused).toBeGreaterThan(0);
       expect(s.max_buffered).toBeLessThanOrEqual(100);
       expect(s.applied + s.stale + s.merged).toBe(800);
-      expect((await deviceRows(handle, id)).every((d) => d.status === "DOWNLOADING" && d.progress_pct === 100)).toBe(true);
+      expect((await deviceRows(handle, id)).every((d) => d.status === "DOWNLOADING" && d.progress_pct === 100)).toBe(
+        true,
+      );
       await finishAndCheck(handle, f.tenantId, id, fleet);
     } finally {
       await worker.stop();
@@ -199,7 +204,8 @@ describe("resilience", () => {
     let refusals = 0;
     const broker = await startEmbeddedBroker({
       port: await freePort(),
-      authorizePublish: (topic) => (topic.endsWith("/dev-001/ota") && refusals++ < 2 ? new Error("not authorized") : null),
+      authorizePublish: (topic) =>
+        topic.endsWith("/dev-001/ota") && refusals++ < 2 ? new Error("not authorized") : null,
     });
     const prev = process.env.MQTT_URL;
     process.env.MQTT_URL = broker.url;

@@ -19,7 +19,12 @@ const database = `flotilla_owned_${suffix}`;
 const password = randomBytes(12).toString("hex");
 
 function parse(u: URL) {
-  return { host: u.hostname, port: Number(u.port || 5432), username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  return {
+    host: u.hostname,
+    port: Number(u.port || 5432),
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
 }
 
 afterAll(async () => {
@@ -41,7 +46,9 @@ describe("migrations as a non-superuser owner", () => {
     const handle = createDb(url.toString(), { max: 1 });
     try {
       const [row] = await withTenant(handle.db, "t1", (tx) =>
-        tx.execute<{ who: string; n: number }>(sql`SELECT current_user AS who, (SELECT count(*) FROM devices)::int AS n`),
+        tx.execute<{ who: string; n: number }>(
+          sql`SELECT current_user AS who, (SELECT count(*) FROM devices)::int AS n`,
+        ),
       );
       expect(row).toEqual({ who: "flotilla_app", n: 0 });
     } finally {

@@ -17,9 +17,16 @@ async function routesOnDisk(): Promise<string[]> {
   walk(path.resolve("app"));
   const out: string[] = [];
   for (const file of found) {
-    const route = "/" + path.relative(path.resolve("app"), path.dirname(file)).split(path.sep).map((s) => s.replace(/^\[(.+)\]$/, "{$1}")).join("/");
+    const route =
+      "/" +
+      path
+        .relative(path.resolve("app"), path.dirname(file))
+        .split(path.sep)
+        .map((s) => s.replace(/^\[(.+)\]$/, "{$1}"))
+        .join("/");
     const mod = await import(file);
-    for (const m of ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]) if (mod[m]) out.push(`${m.toLowerCase()} ${route}`);
+    for (const m of ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
+      if (mod[m]) out.push(`${m.toLowerCase()} ${route}`);
   }
   return out.sort();
 }
@@ -44,7 +51,9 @@ describe("GET /openapi.json", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["name", "firmware_version_id", "target_group_id"]));
     expect(schema.properties.rollout_rate).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });
     expect(doc.paths["/customer/firmware"].post.requestBody.content).toHaveProperty("multipart/form-data");
-    const listParams = doc.paths["/customer/ota/campaigns/{id}/devices"].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+    const listParams = doc.paths["/customer/ota/campaigns/{id}/devices"].get.parameters.map(
+      (p: { name: string; in: string }) => `${p.in}:${p.name}`,
+    );
     expect(listParams).toEqual(expect.arrayContaining(["path:id", "query:status", "query:limit", "query:offset"]));
   });
 
@@ -52,7 +61,9 @@ describe("GET /openapi.json", () => {
     const doc = await (await GET()).json();
     const throttled = doc.paths["/auth/token"].post.responses["429"];
     expect(throttled.headers["Retry-After"].schema).toEqual({ type: "integer", minimum: 1 });
-    expect(doc.components.schemas.Error.properties.code.enum).toEqual(expect.arrayContaining(["too_many_requests", "payload_too_large"]));
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual(
+      expect.arrayContaining(["too_many_requests", "payload_too_large"]),
+    );
   });
 });
 

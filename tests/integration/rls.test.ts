@@ -26,8 +26,15 @@ async function arrange(t: TestTenant) {
 
 /** Every tenant id visible, table by table, to a query with no tenant filter at all. */
 async function visibleTenants(tx: Tx) {
-  const seen = async (table: typeof devices | typeof deviceGroups | typeof firmwareVersions | typeof otaCampaigns | typeof users | typeof tenants) =>
-    [...new Set((await tx.select({ t: table.tenantId }).from(table)).map((r) => r.t))].sort();
+  const seen = async (
+    table:
+      | typeof devices
+      | typeof deviceGroups
+      | typeof firmwareVersions
+      | typeof otaCampaigns
+      | typeof users
+      | typeof tenants,
+  ) => [...new Set((await tx.select({ t: table.tenantId }).from(table)).map((r) => r.t))].sort();
   return {
     tenants: await seen(tenants),
     users: await seen(users),
@@ -90,7 +97,9 @@ describe("tenant isolation through the application's query path (withTenant)", (
   });
 
   it("has task 1's policy on every table with a tenant_id column", async () => {
-    const rows = await handle.sql<{ table: string; rls: boolean; policy: string | null; qual: string | null; check: string | null }[]>`
+    const rows = await handle.sql<
+      { table: string; rls: boolean; policy: string | null; qual: string | null; check: string | null }[]
+    >`
       SELECT c.relname AS table, c.relrowsecurity AS rls, p.policyname AS policy, p.qual, p.with_check AS check
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
@@ -100,8 +109,14 @@ describe("tenant isolation through the application's query path (withTenant)", (
       ORDER BY c.relname`;
     expect(rows.map((r) => r.table)).toEqual(
       expect.arrayContaining([
-        "tenants", "users", "devices", "device_groups", "device_group_members",
-        "firmware_versions", "ota_campaigns", "ota_device_status",
+        "tenants",
+        "users",
+        "devices",
+        "device_groups",
+        "device_group_members",
+        "firmware_versions",
+        "ota_campaigns",
+        "ota_device_status",
       ]),
     );
     for (const r of rows) {
@@ -122,7 +137,8 @@ describe("tenant isolation through the application's query path (withTenant)", (
     });
     expect(seen.devices).not.toEqual([a.tenantId]);
     expect(seen.firmware_versions).toEqual([a.tenantId]);
-    const [still] = await handle.sql`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'devices_tenant_isolation'`;
+    const [still] =
+      await handle.sql`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'devices_tenant_isolation'`;
     expect(still!.n).toBe(1);
   });
 });

@@ -4,7 +4,15 @@ import { transitionCampaign } from "@/lib/ota/campaigns";
 import { startFleet } from "@/lib/simulator/fleet";
 import { testDb } from "../support/db";
 import { createTestFirmware, startDownloadServer, type DownloadServer } from "../support/download-server";
-import { campaignFor, campaignState, deviceRows, expectExactCounters, fleetOf, until, workerFor } from "../support/rollout";
+import {
+  campaignFor,
+  campaignState,
+  deviceRows,
+  expectExactCounters,
+  fleetOf,
+  until,
+  workerFor,
+} from "../support/rollout";
 
 /**
  * End to end below the UI: the worker, the device simulator downloading a stored
@@ -24,7 +32,11 @@ async function rollout(label: string, deviceIds: string[], fields: Record<string
   const f = await fleetOf(handle, label, deviceIds.length, deviceIds);
   // 1 MiB, so that a download arrives in several chunks and can be cut mid-way (a 64 KiB file
   // often arrived in one chunk, and then no device resumed).
-  const fw = await createTestFirmware(handle.db, f.tenantId, { version: "5.0.0", size: 1024 * 1024, deviceType: "sensor" });
+  const fw = await createTestFirmware(handle.db, f.tenantId, {
+    version: "5.0.0",
+    size: 1024 * 1024,
+    deviceType: "sensor",
+  });
   const sim = await startFleet({
     devices: deviceIds.map((deviceId) => ({ tenantId: f.tenantId, deviceId, version: "1.0.0" })),
     mqtt: { url: process.env.MQTT_URL! },
@@ -39,7 +51,8 @@ async function rollout(label: string, deviceIds: string[], fields: Record<string
   try {
     const id = await campaignFor(handle, f.tenantId, fw.id, fields, { start: false });
     expect((await campaignState(handle, id)).status).toBe("CREATED");
-    const start = () => withTenant(handle.db, f.tenantId, (tx) => transitionCampaign(tx, f.tenantId, id, "start", "test"));
+    const start = () =>
+      withTenant(handle.db, f.tenantId, (tx) => transitionCampaign(tx, f.tenantId, id, "start", "test"));
     return { f, fw, id, stop, start };
   } catch (err) {
     await stop();
@@ -70,16 +83,26 @@ it("aborts a campaign where most devices fail, with the reason, and exact counte
   const r = await rollout("sim-fail", ids, { rollout_rate: 4, abort_min_devices: 5, abort_threshold: 0.2 });
   try {
     await r.start();
-    const c = await until(async () => {
-      const s = await campaignState(handle, r.id);
-      return s.status === "ABORTED" ? s : null;
-    }, "ABORTED", 25_000);
-    expect(c.abort_reason).toMatch(/^Failure threshold exceeded: \d+ of \d+ finished devices failed \(\d+\.\d% > 20\.0% threshold, minimum sample 5\)$/);
+    const c = await until(
+      async () => {
+        const s = await campaignState(handle, r.id);
+        return s.status === "ABORTED" ? s : null;
+      },
+      "ABORTED",
+      25_000,
+    );
+    expect(c.abort_reason).toMatch(
+      /^Failure threshold exceeded: \d+ of \d+ finished devices failed \(\d+\.\d% > 20\.0% threshold, minimum sample 5\)$/,
+    );
     // Devices still updating when it aborted finish and are recorded; the rest are SKIPPED.
-    await until(async () => {
-      const s = await campaignState(handle, r.id);
-      return s.downloading + s.installing === 0;
-    }, "in-flight devices to finish", 15_000);
+    await until(
+      async () => {
+        const s = await campaignState(handle, r.id);
+        return s.downloading + s.installing === 0;
+      },
+      "in-flight devices to finish",
+      15_000,
+    );
     const end = await expectExactCounters(handle, r.id);
     expect(end.skipped).toBeGreaterThan(0);
     expect(end.failed).toBeGreaterThan(end.succeeded);

@@ -101,7 +101,12 @@ describe("lifecycle", () => {
     fleet.onCommand((c) => {
       void fleet.report(c.deviceId, { campaign_id: c.campaignId, status: "DOWNLOADING", progress: 50 });
       void fleet.report(c.deviceId, { campaign_id: c.campaignId, status: "INSTALLING", progress: 0 });
-      void fleet.report(c.deviceId, { campaign_id: c.campaignId, status: "SUCCESS", progress: 100, version: FW_VERSION });
+      void fleet.report(c.deviceId, {
+        campaign_id: c.campaignId,
+        status: "SUCCESS",
+        progress: 100,
+        version: FW_VERSION,
+      });
     });
     const worker = await workerFor(handle, [f.tenantId]);
     try {
@@ -124,12 +129,18 @@ describe("lifecycle", () => {
     const worker = await workerFor(handle, [f.tenantId]);
     try {
       // max_in_flight keeps part of the fleet PENDING while the sample builds up.
-      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 12, max_in_flight: 12, abort_threshold: 0.2, abort_min_devices: 10 });
+      const id = await campaignFor(handle, f.tenantId, f.fwId, {
+        rollout_rate: 12,
+        max_in_flight: 12,
+        abort_threshold: 0.2,
+        abort_min_devices: 10,
+      });
       await until(async () => fleet.commands.length === 12, "12 commands");
       const sent = fleet.commands.map((c) => c.deviceId);
       // Three early failures: 100% failed, but only 3 of the 10-device sample.
       for (const d of sent.slice(0, 3)) await fleet.report(d, { campaign_id: id, status: "FAILED", error: "boom" });
-      for (const d of sent.slice(3, 9)) await fleet.report(d, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
+      for (const d of sent.slice(3, 9))
+        await fleet.report(d, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
       await until(async () => (await campaignState(handle, id)).succeeded === 6, "9 finished");
       await sleep(TICK * 3);
       expect((await campaignState(handle, id)).status).toBe("RUNNING");
@@ -139,17 +150,24 @@ describe("lifecycle", () => {
         const s = await campaignState(handle, id);
         return s.status === "ABORTED" ? s : null;
       }, "ABORTED");
-      expect(c.abort_reason).toBe("Failure threshold exceeded: 3 of 10 finished devices failed (30.0% > 20.0% threshold, minimum sample 10)");
+      expect(c.abort_reason).toBe(
+        "Failure threshold exceeded: 3 of 10 finished devices failed (30.0% > 20.0% threshold, minimum sample 10)",
+      );
       await sleep(100);
       const commanded = fleet.commands.map((cmd) => cmd.deviceId);
       expect(c.skipped).toBe(30 - commanded.length);
       expect(c.skipped).toBeGreaterThan(0);
       // Devices still in flight finish after the abort, and are recorded truthfully.
-      for (const d of commanded.slice(10)) await fleet.report(d, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
+      for (const d of commanded.slice(10))
+        await fleet.report(d, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
       await until(async () => (await campaignState(handle, id)).downloading === 0, "in-flight devices to finish");
       await sleep(TICK * 2);
       expect(fleet.commands.length).toBe(commanded.length);
-      expect(await expectExactCounters(handle, id)).toMatchObject({ status: "ABORTED", failed: 3, succeeded: commanded.length - 3 });
+      expect(await expectExactCounters(handle, id)).toMatchObject({
+        status: "ABORTED",
+        failed: 3,
+        succeeded: commanded.length - 3,
+      });
     } finally {
       await worker.stop();
       await fleet.close();
@@ -162,7 +180,11 @@ describe("lifecycle", () => {
     const worker = await workerFor(handle, [f.tenantId], { probeGraceMs: 600 });
     let alive = true;
     try {
-      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 4, device_timeout_seconds: 1, abort_threshold: 1 });
+      const id = await campaignFor(handle, f.tenantId, f.fwId, {
+        rollout_rate: 4,
+        device_timeout_seconds: 1,
+        abort_threshold: 1,
+      });
       // dev-003 updated, but its SUCCESS was lost on the way (it is never published the first
       // time); as the protocol asks, it answers the repeated command with its latest report.
       fleet.onCommand((c) => {
@@ -180,7 +202,9 @@ describe("lifecycle", () => {
       })();
       await fleet.report("dev-002", { campaign_id: id, status: "DOWNLOADING", progress: 5 });
       await until(async () => (await campaignState(handle, id)).failed === 2, "two timeouts", 8000);
-      const rows = await handle.sql<{ device_id: string; status: string; error_message: string | null; probe_count: number }[]>`
+      const rows = await handle.sql<
+        { device_id: string; status: string; error_message: string | null; probe_count: number }[]
+      >`
         SELECT device_id, status, error_message, probe_count FROM ota_device_status WHERE campaign_id = ${id} ORDER BY device_id`;
       const timedOut = "Timed out: no report for 1 s, nor within 0.6 s of the command being sent again";
       expect(rows.map((r) => [r.device_id, r.status, r.error_message, r.probe_count])).toEqual([
@@ -208,12 +232,19 @@ describe("lifecycle", () => {
     const fleet = await devicesOnBroker(f.tenantId);
     const worker = await workerFor(handle, [f.tenantId], { probeGraceMs: 600 });
     try {
-      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_rate: 2, device_timeout_seconds: 1, abort_threshold: 1 });
+      const id = await campaignFor(handle, f.tenantId, f.fwId, {
+        rollout_rate: 2,
+        device_timeout_seconds: 1,
+        abort_threshold: 1,
+      });
       await until(async () => fleet.commands.length === 2, "2 commands");
       await withTenant(handle.db, f.tenantId, (tx) => transitionCampaign(tx, f.tenantId, id, "abort", "test"));
       await until(async () => (await campaignState(handle, id)).failed === 2, "two timeouts", 6000);
       expect(fleet.commands.length).toBe(2);
-      expect((await deviceRows(handle, id)).map((r) => r.error_message)).toEqual(["Timed out: no report for 1 s", "Timed out: no report for 1 s"]);
+      expect((await deviceRows(handle, id)).map((r) => r.error_message)).toEqual([
+        "Timed out: no report for 1 s",
+        "Timed out: no report for 1 s",
+      ]);
       await expectExactCounters(handle, id);
     } finally {
       await worker.stop();
@@ -227,7 +258,10 @@ describe("lifecycle", () => {
     let n = 0;
     fleet.onCommand((c) => {
       const status = n++ % 5 === 0 ? "FAILED" : "SUCCESS";
-      setTimeout(() => void fleet.report(c.deviceId, { campaign_id: c.campaignId, status, version: FW_VERSION, error: "x" }), 5 + (n % 30));
+      setTimeout(
+        () => void fleet.report(c.deviceId, { campaign_id: c.campaignId, status, version: FW_VERSION, error: "x" }),
+        5 + (n % 30),
+      );
     });
     const workers = await Promise.all([workerFor(handle, [f.tenantId]), workerFor(handle, [f.tenantId])]);
     try {
@@ -259,14 +293,21 @@ describe("canary", () => {
     const fleet = await devicesOnBroker(f.tenantId);
     const worker = await workerFor(handle, [f.tenantId]);
     try {
-      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_strategy: "canary", canary_percent: 10, rollout_rate: 10 });
+      const id = await campaignFor(handle, f.tenantId, f.fwId, {
+        rollout_strategy: "canary",
+        canary_percent: 10,
+        rollout_rate: 10,
+      });
       await until(async () => fleet.commands.length === 2, "the canary wave");
       expect(fleet.commands.map((c) => c.deviceId).sort()).toEqual(["dev-000", "dev-001"]);
       await sleep(TICK * 3);
       expect(fleet.commands.length).toBe(2);
       expect((await campaignState(handle, id)).phase).toBe("canary");
-      fleet.onCommand((c) => void fleet.report(c.deviceId, { campaign_id: c.campaignId, status: "SUCCESS", version: FW_VERSION }));
-      for (const c of fleet.commands) await fleet.report(c.deviceId, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
+      fleet.onCommand(
+        (c) => void fleet.report(c.deviceId, { campaign_id: c.campaignId, status: "SUCCESS", version: FW_VERSION }),
+      );
+      for (const c of fleet.commands)
+        await fleet.report(c.deviceId, { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
       await until(async () => (await campaignState(handle, id)).status === "COMPLETED", "COMPLETED");
       expect(await expectExactCounters(handle, id)).toMatchObject({ phase: "rollout", succeeded: 20 });
       expect(fleet.commands.length).toBe(20);
@@ -281,7 +322,12 @@ describe("canary", () => {
     const fleet = await devicesOnBroker(f.tenantId);
     const worker = await workerFor(handle, [f.tenantId]);
     try {
-      const id = await campaignFor(handle, f.tenantId, f.fwId, { rollout_strategy: "canary", canary_percent: 10, rollout_rate: 10, abort_min_devices: 10 });
+      const id = await campaignFor(handle, f.tenantId, f.fwId, {
+        rollout_strategy: "canary",
+        canary_percent: 10,
+        rollout_rate: 10,
+        abort_min_devices: 10,
+      });
       await until(async () => fleet.commands.length === 2, "the canary wave");
       await fleet.report("dev-000", { campaign_id: id, status: "SUCCESS", version: FW_VERSION });
       await fleet.report("dev-001", { campaign_id: id, status: "FAILED", error: "bootloop" });
@@ -292,7 +338,12 @@ describe("canary", () => {
       expect(c.abort_reason).toBe("Canary failed: 1 of 2 canary devices failed (50.0% > 10.0% threshold)");
       await sleep(TICK * 2);
       expect(fleet.commands.length).toBe(2);
-      expect(await expectExactCounters(handle, id)).toMatchObject({ phase: "canary", succeeded: 1, failed: 1, skipped: 18 });
+      expect(await expectExactCounters(handle, id)).toMatchObject({
+        phase: "canary",
+        succeeded: 1,
+        failed: 1,
+        skipped: 18,
+      });
     } finally {
       await worker.stop();
       await fleet.close();

@@ -14,7 +14,8 @@ async function snapshot() {
   const q = handle.sql;
   return {
     tenants: await q`SELECT * FROM tenants WHERE tenant_id IN ${q(DEMO)} ORDER BY tenant_id`,
-    users: await q`SELECT id, tenant_id, email, role, password_hash FROM users WHERE tenant_id IN ${q(DEMO)} ORDER BY email`,
+    users:
+      await q`SELECT id, tenant_id, email, role, password_hash FROM users WHERE tenant_id IN ${q(DEMO)} ORDER BY email`,
     devices: await q`SELECT * FROM devices WHERE tenant_id IN ${q(DEMO)} ORDER BY tenant_id, device_id`,
     groups: await q`SELECT * FROM device_groups WHERE tenant_id IN ${q(DEMO)} ORDER BY tenant_id, group_id`,
     members: await q`SELECT * FROM device_group_members WHERE tenant_id IN ${q(DEMO)} ORDER BY 1, 2, 3`,
@@ -43,10 +44,13 @@ describe("the demo seed", () => {
     ]);
     for (const t of DEMO) {
       const fleet = s.devices.filter((d) => d.tenant_id === t);
-      expect(fleet.map((d) => d.device_id)).toEqual(Array.from({ length: 15 }, (_, i) => `${t}-sensor-${String(i + 1).padStart(3, "0")}`));
+      expect(fleet.map((d) => d.device_id)).toEqual(
+        Array.from({ length: 15 }, (_, i) => `${t}-sensor-${String(i + 1).padStart(3, "0")}`),
+      );
       expect(fleet.every((d) => d.device_type === "sensor")).toBe(true);
       expect(fleet.map((d) => d.fw_version)).toEqual(["1.0.0", ...Array(14).fill("1.1.0")]);
-      const members = (g: string) => s.members.filter((m) => m.tenant_id === t && m.group_id === g).map((m) => m.device_id.slice(-3));
+      const members = (g: string) =>
+        s.members.filter((m) => m.tenant_id === t && m.group_id === g).map((m) => m.device_id.slice(-3));
       expect(members("all")).toHaveLength(15);
       expect(members("building-a")).toEqual(["001", "002", "003", "004", "005", "006", "007", "008"]);
       expect(members("canary")).toEqual(["014", "015"]);
@@ -79,7 +83,14 @@ describe("the demo seed", () => {
     for (const t of DEMO) {
       const [c, ...rest] = s.campaigns.filter((x) => x.tenant_id === t);
       expect(rest).toEqual([]);
-      expect(c).toMatchObject({ name: "Fleet Update to v1.1.0", status: "COMPLETED", target_group_id: "all", total_devices: 15, succeeded: 14, failed: 1 });
+      expect(c).toMatchObject({
+        name: "Fleet Update to v1.1.0",
+        status: "COMPLETED",
+        target_group_id: "all",
+        total_devices: 15,
+        succeeded: 14,
+        failed: 1,
+      });
       const rows = s.statuses.filter((r) => r.campaign_id === c!.id);
       expect(rows.filter((r) => r.status === "SUCCESS")).toHaveLength(14);
       expect(rows.filter((r) => r.status === "FAILED").map((r) => [r.device_id, r.error_message])).toEqual([

@@ -49,13 +49,19 @@ describe("simulator download", () => {
   });
 
   it("retries a 5xx, and gives up at once on a 4xx", async () => {
-    await expect(downloadFirmware(`${origin}/flaky`, { size: null, retryDelayMs: 1 })).resolves.toMatchObject({ sha256 });
-    await expect(downloadFirmware(`${origin}/gone`, { size: null, retryDelayMs: 1 })).rejects.toThrow(new DownloadError("HTTP 404"));
+    await expect(downloadFirmware(`${origin}/flaky`, { size: null, retryDelayMs: 1 })).resolves.toMatchObject({
+      sha256,
+    });
+    await expect(downloadFirmware(`${origin}/gone`, { size: null, retryDelayMs: 1 })).rejects.toThrow(
+      new DownloadError("HTTP 404"),
+    );
   });
 
   it("stops at once when its signal aborts", async () => {
     const abort = new AbortController();
     abort.abort(new Error("powered off"));
-    await expect(downloadFirmware(`${origin}/whole`, { size: null, signal: abort.signal })).rejects.toThrow("powered off");
+    await expect(downloadFirmware(`${origin}/whole`, { size: null, signal: abort.signal })).rejects.toThrow(
+      "powered off",
+    );
   });
 });

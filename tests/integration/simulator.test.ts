@@ -3,10 +3,21 @@ import { randomBytes } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { commandTopic, statusTopic, type OtaCommand } from "@/lib/rollout/protocol";
-import { CHECKSUM_MISMATCH, INSTALL_FAILURE, SimulatedDevice, type DeviceBehaviour, type DeviceReport } from "@/lib/simulator/device";
+import {
+  CHECKSUM_MISMATCH,
+  INSTALL_FAILURE,
+  SimulatedDevice,
+  type DeviceBehaviour,
+  type DeviceReport,
+} from "@/lib/simulator/device";
 import { deviceGroupMembers, deviceGroups, devices as deviceTable } from "@/lib/db/schema";
 import { createTestTenant, testDb } from "../support/db";
-import { createTestFirmware, startDownloadServer, type DownloadServer, type TestFirmware } from "../support/download-server";
+import {
+  createTestFirmware,
+  startDownloadServer,
+  type DownloadServer,
+  type TestFirmware,
+} from "../support/download-server";
 
 /**
  * The device simulator against the real broker and the production download code:
@@ -84,7 +95,8 @@ const reportsOf = (d: SimulatedDevice) => reports.get(key(d.tenantId, d.deviceId
 async function until(d: SimulatedDevice, what: string, done: (r: DeviceReport[]) => boolean, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   while (!done(reportsOf(d))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; reports: ${JSON.stringify(reportsOf(d))}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; reports: ${JSON.stringify(reportsOf(d))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return reportsOf(d);
@@ -103,7 +115,11 @@ describe("device simulator", () => {
     const r = await until(d, "a final report", final);
 
     expect(r.every((x) => x.campaign_id === cmd.campaign_id)).toBe(true);
-    expect(r.map((x) => x.status).filter((s, i, a) => s !== a[i - 1])).toEqual(["DOWNLOADING", "INSTALLING", "SUCCESS"]);
+    expect(r.map((x) => x.status).filter((s, i, a) => s !== a[i - 1])).toEqual([
+      "DOWNLOADING",
+      "INSTALLING",
+      "SUCCESS",
+    ]);
     const downloading = r.filter((x) => x.status === "DOWNLOADING").map((x) => x.progress);
     expect(downloading[0]).toBe(0);
     expect(downloading.at(-1)).toBe(100);
@@ -113,7 +129,13 @@ describe("device simulator", () => {
     const installing = r.filter((x) => x.status === "INSTALLING").map((x) => x.progress);
     expect(installing.length).toBeGreaterThan(1);
     expect(installing).toEqual([...installing].sort((a, b) => a - b));
-    expect(r.at(-1)).toEqual({ campaign_id: cmd.campaign_id, status: "SUCCESS", progress: 100, error: null, version: "2.0.0" });
+    expect(r.at(-1)).toEqual({
+      campaign_id: cmd.campaign_id,
+      status: "SUCCESS",
+      progress: 100,
+      error: null,
+      version: "2.0.0",
+    });
     expect(d.version).toBe("2.0.0");
     expect(requestsOf(d).map((q) => [q.method, q.range, q.status])).toEqual([["GET", null, 200]]);
   });
@@ -193,7 +215,9 @@ describe("device simulator", () => {
 
     // A new campaign is not a duplicate.
     const next = await command(d, { campaign_id: cmd.campaign_id + 1 });
-    await until(d, "the second campaign's result", (rs) => rs.some((x) => x.campaign_id === next.campaign_id && x.status === "SUCCESS"));
+    await until(d, "the second campaign's result", (rs) =>
+      rs.some((x) => x.campaign_id === next.campaign_id && x.status === "SUCCESS"),
+    );
   });
 
   it("re-sends its latest report for the current campaign when it reconnects", async () => {
@@ -208,7 +232,15 @@ describe("device simulator", () => {
     await settle(100);
     // At least once: a broker may deliver the re-send twice.
     expect(new Set(r.slice(before).map((x) => JSON.stringify(x)))).toEqual(
-      new Set([JSON.stringify({ campaign_id: cmd.campaign_id, status: "SUCCESS", progress: 100, error: null, version: "2.0.0" })]),
+      new Set([
+        JSON.stringify({
+          campaign_id: cmd.campaign_id,
+          status: "SUCCESS",
+          progress: 100,
+          error: null,
+          version: "2.0.0",
+        }),
+      ]),
     );
   });
 
@@ -254,7 +286,8 @@ describe("npm run simulate", () => {
     try {
       const deadline = Date.now() + 8000;
       while (!run.output().includes("ready: 2 devices")) {
-        if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`simulator not ready:\n${run.output()}`);
+        if (Date.now() > deadline || run.child.exitCode !== null)
+          throw new Error(`simulator not ready:\n${run.output()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       const cmd: OtaCommand = {

@@ -69,14 +69,22 @@ describe.skipIf(!hasBuild)("npm start (embedded default)", () => {
     const base = `http://127.0.0.1:${ports.web}`;
 
     const first = start(ports);
-    const loginPage = await until("the login page", async () => {
-      const res = await fetch(`${base}/login`);
-      return res.ok ? await res.text() : undefined;
-    }, first);
+    const loginPage = await until(
+      "the login page",
+      async () => {
+        const res = await fetch(`${base}/login`);
+        return res.ok ? await res.text() : undefined;
+      },
+      first,
+    );
     expect(loginPage).toContain("Sign in");
     expect(first.output()).toContain("new database: demo data seeded");
     expect(first.output()).toMatch(/demo login: admin@acme\.example \/ flotilla-demo/);
-    await until("the worker", async () => (first.output().includes("[worker] ") && first.output().includes("ready") ? true : undefined), first);
+    await until(
+      "the worker",
+      async () => (first.output().includes("[worker] ") && first.output().includes("ready") ? true : undefined),
+      first,
+    );
 
     const tokenRes = await fetch(`${base}/auth/token`, {
       method: "POST",
@@ -85,11 +93,18 @@ describe.skipIf(!hasBuild)("npm start (embedded default)", () => {
     });
     expect(tokenRes.status).toBe(200);
     const { access_token } = await tokenRes.json();
-    const firmware = await (await fetch(`${base}/customer/firmware`, { headers: { Authorization: `Bearer ${access_token}` } })).json();
-    expect(firmware.firmware_versions.map((f: { version: string }) => f.version).sort()).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
+    const firmware = await (
+      await fetch(`${base}/customer/firmware`, { headers: { Authorization: `Bearer ${access_token}` } })
+    ).json();
+    expect(firmware.firmware_versions.map((f: { version: string }) => f.version).sort()).toEqual([
+      "1.0.0",
+      "1.1.0",
+      "1.2.0",
+    ]);
 
     expect(await ctrlC(first)).toBe(0);
-    for (const port of Object.values(ports)) expect({ port, listening: await listening(port) }).toEqual({ port, listening: false });
+    for (const port of Object.values(ports))
+      expect({ port, listening: await listening(port) }).toEqual({ port, listening: false });
 
     // Second start: the same database (not seeded again) and the same signing key.
     const second = start(ports);

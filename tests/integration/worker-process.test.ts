@@ -1,7 +1,16 @@
 import { afterAll, expect, it } from "vitest";
 import { testDb } from "../support/db";
 import { startWorkerProcess } from "../support/worker-process";
-import { campaignFor, campaignState, deviceRows, devicesOnBroker, expectExactCounters, fleetOf, until, FW_VERSION } from "../support/rollout";
+import {
+  campaignFor,
+  campaignState,
+  deviceRows,
+  devicesOnBroker,
+  expectExactCounters,
+  fleetOf,
+  until,
+  FW_VERSION,
+} from "../support/rollout";
 
 /**
  * The worker as a real process (worker/index.ts), killed with SIGKILL in the middle of
@@ -44,10 +53,17 @@ it("finishes a campaign across a worker killed mid-dispatch and restarted", asyn
     const beforeRestart = fleet.commands.length;
     expect((await campaignState(handle, id)).status).toBe("RUNNING");
     worker = await startWorker(f.tenantId);
-    await until(async () => (await campaignState(handle, id)).status === "COMPLETED", "COMPLETED", 30_000).catch(async (e) => {
-      console.log("STATE", JSON.stringify(await campaignState(handle, id)), JSON.stringify((await deviceRows(handle, id)).filter((r) => r.status !== "SUCCESS")), JSON.stringify([...fleet.perDevice().entries()]));
-      throw e;
-    });
+    await until(async () => (await campaignState(handle, id)).status === "COMPLETED", "COMPLETED", 30_000).catch(
+      async (e) => {
+        console.log(
+          "STATE",
+          JSON.stringify(await campaignState(handle, id)),
+          JSON.stringify((await deviceRows(handle, id)).filter((r) => r.status !== "SUCCESS")),
+          JSON.stringify([...fleet.perDevice().entries()]),
+        );
+        throw e;
+      },
+    );
     const rows = await deviceRows(handle, id);
     expect(rows.every((r) => r.status === "SUCCESS")).toBe(true);
     expect(await expectExactCounters(handle, id)).toMatchObject({ succeeded: 40, failed: 0 });

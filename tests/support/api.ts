@@ -30,7 +30,9 @@ export async function call(handler: Handler, opts: CallOptions = {}) {
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   const method = opts.method ?? (body === undefined ? "GET" : "POST");
-  const res = await handler(new Request(url, { method, headers, body }), { params: Promise.resolve(opts.params ?? {}) });
+  const res = await handler(new Request(url, { method, headers, body }), {
+    params: Promise.resolve(opts.params ?? {}),
+  });
   const text = await res.text();
   let json: any = undefined;
   try {

@@ -17,11 +17,22 @@ export async function fleetOf(handle: DbHandle, label: string, n: number, ids?: 
   const deviceIds = ids ?? Array.from({ length: n }, (_, i) => `dev-${String(i).padStart(3, "0")}`);
   const [fw] = await handle.db
     .insert(firmwareVersions)
-    .values({ tenantId, version: FW_VERSION, fileUrl: "http://127.0.0.1:9/fw.bin", checksumSha256: "cd".repeat(32), deviceType: "sensor", fileSizeBytes: 1234 })
+    .values({
+      tenantId,
+      version: FW_VERSION,
+      fileUrl: "http://127.0.0.1:9/fw.bin",
+      checksumSha256: "cd".repeat(32),
+      deviceType: "sensor",
+      fileSizeBytes: 1234,
+    })
     .returning();
-  await handle.db.insert(devices).values(deviceIds.map((deviceId) => ({ tenantId, deviceId, deviceType: "sensor", fwVersion: "1.0.0" })));
+  await handle.db
+    .insert(devices)
+    .values(deviceIds.map((deviceId) => ({ tenantId, deviceId, deviceType: "sensor", fwVersion: "1.0.0" })));
   await handle.db.insert(deviceGroups).values({ tenantId, groupId: "all", name: "All" });
-  await handle.db.insert(deviceGroupMembers).values(deviceIds.map((deviceId) => ({ tenantId, groupId: "all", deviceId })));
+  await handle.db
+    .insert(deviceGroupMembers)
+    .values(deviceIds.map((deviceId) => ({ tenantId, groupId: "all", deviceId })));
   return { t, tenantId, fwId: fw!.id, deviceIds };
 }
 
@@ -35,7 +46,8 @@ export async function campaignFor(
 ): Promise<number> {
   const body = CampaignCreate.parse({ name: "Rollout", firmware_version_id: fwId, target_group_id: "all", ...fields });
   const c = await withTenant(handle.db, tenantId, (tx) => createCampaign(tx, tenantId, body, "test"));
-  if (opts.start !== false) await withTenant(handle.db, tenantId, (tx) => transitionCampaign(tx, tenantId, c.id, "start", "test"));
+  if (opts.start !== false)
+    await withTenant(handle.db, tenantId, (tx) => transitionCampaign(tx, tenantId, c.id, "start", "test"));
   return c.id;
 }
 
@@ -79,7 +91,11 @@ export async function devicesOnBroker(tenantId: string) {
   });
   await client.subscribeAsync(`tenant/${tenantId}/device/+/ota`, { qos: 1 });
   const report = (deviceId: string, body: Record<string, unknown> | string, topicTenant = tenantId) =>
-    client.publishAsync(`tenant/${topicTenant}/device/${deviceId}/ota/status`, typeof body === "string" ? body : JSON.stringify(body), { qos: 1 });
+    client.publishAsync(
+      `tenant/${topicTenant}/device/${deviceId}/ota/status`,
+      typeof body === "string" ? body : JSON.stringify(body),
+      { qos: 1 },
+    );
   return {
     commands,
     report,
@@ -127,7 +143,16 @@ export async function campaignState(handle: DbHandle, id: number): Promise<Campa
 }
 
 export async function deviceRows(handle: DbHandle, id: number) {
-  return handle.sql<{ device_id: string; status: string; progress_pct: number; error_message: string | null; dispatch_count: number; canary: boolean }[]>`
+  return handle.sql<
+    {
+      device_id: string;
+      status: string;
+      progress_pct: number;
+      error_message: string | null;
+      dispatch_count: number;
+      canary: boolean;
+    }[]
+  >`
     SELECT device_id, status, progress_pct, error_message, dispatch_count, canary FROM ota_device_status
     WHERE campaign_id = ${id} ORDER BY device_id`;
 }

@@ -29,10 +29,14 @@ export interface WebServer {
 export async function startWebServer(): Promise<WebServer> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/web-server.ts", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), PUBLIC_URL: base },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/web-server.ts", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      env: { ...process.env, NODE_ENV: "production", PORT: String(port), PUBLIC_URL: base },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
@@ -40,7 +44,9 @@ export async function startWebServer(): Promise<WebServer> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the web server exited with ${child.exitCode}:\n${out}`);
-    const up = await fetch(`${base}/openapi.json`).then((r) => r.ok).catch(() => false);
+    const up = await fetch(`${base}/openapi.json`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (up) return server;
     await new Promise((r) => setTimeout(r, 250));
   }

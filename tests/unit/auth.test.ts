@@ -54,7 +54,8 @@ describe("tokens", () => {
   });
 
   it("refuses a user id that no users row can have", async () => {
-    for (const userId of [0, -1, 2 ** 31]) expect(await verifyToken(await signToken({ ...principal, userId }, secret), secret)).toBeNull();
+    for (const userId of [0, -1, 2 ** 31])
+      expect(await verifyToken(await signToken({ ...principal, userId }, secret), secret)).toBeNull();
   });
 });
 
@@ -72,7 +73,10 @@ describe("the login throttle's arithmetic", () => {
   });
 
   it("keys an attempt by lower-cased email and by address", () => {
-    expect(throttleKeys(" Admin@Acme.Example ", "10.0.0.1")).toEqual({ account: "email:admin@acme.example", address: "ip:10.0.0.1" });
+    expect(throttleKeys(" Admin@Acme.Example ", "10.0.0.1")).toEqual({
+      account: "email:admin@acme.example",
+      address: "ip:10.0.0.1",
+    });
   });
 
   it("takes the address from X-Forwarded-For's first entry, else X-Real-IP, else 'unknown'", () => {

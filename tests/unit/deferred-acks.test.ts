@@ -9,7 +9,9 @@ import { deferAcks, type DeferredMessage } from "@/lib/mqtt/deferred-acks";
 function harness() {
   const client = mqtt.connect("mqtt://127.0.0.1:9", { manualConnect: true });
   const sent: number[] = [];
-  (client as unknown as { _sendPacket: (p: { cmd: string; messageId?: number }, cb?: () => void) => void })._sendPacket = (p, cb) => {
+  (
+    client as unknown as { _sendPacket: (p: { cmd: string; messageId?: number }, cb?: () => void) => void }
+  )._sendPacket = (p, cb) => {
     if (p.cmd === "puback") sent.push(p.messageId!);
     cb?.();
   };
@@ -17,10 +19,24 @@ function harness() {
   const messages: DeferredMessage[] = [];
   deferAcks(client, (m) => messages.push(m));
   const deliver = (messageId: number) =>
-    client.handleMessage({ cmd: "publish", qos: 1, messageId, topic: "t", payload: Buffer.from(String(messageId)), dup: false, retain: false } as IPublishPacket, () => {
-      // what mqtt.js does once the handler calls back: send the PUBACK
-      (client as unknown as { _sendPacket: (p: { cmd: string; messageId: number }) => void })._sendPacket({ cmd: "puback", messageId });
-    });
+    client.handleMessage(
+      {
+        cmd: "publish",
+        qos: 1,
+        messageId,
+        topic: "t",
+        payload: Buffer.from(String(messageId)),
+        dup: false,
+        retain: false,
+      } as IPublishPacket,
+      () => {
+        // what mqtt.js does once the handler calls back: send the PUBACK
+        (client as unknown as { _sendPacket: (p: { cmd: string; messageId: number }) => void })._sendPacket({
+          cmd: "puback",
+          messageId,
+        });
+      },
+    );
   return { client, sent, messages, deliver };
 }
 

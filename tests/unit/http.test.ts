@@ -39,7 +39,10 @@ describe("the error mapper", () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const res = await caught(() => Promise.reject(new Error("password=hunter2 leaked")));
     expect(res).toEqual({ status: 500, body: { detail: "Internal server error", code: "internal" } });
-    expect(log).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ message: "password=hunter2 leaked" }));
+    expect(log).toHaveBeenCalledWith(
+      expect.any(String),
+      expect.objectContaining({ message: "password=hunter2 leaked" }),
+    );
     log.mockRestore();
   });
 });

@@ -31,7 +31,8 @@ describe("decide", () => {
     const d = decide(running({ failed: 2, succeeded: 8, pending: 90 }));
     expect(d).toEqual({
       action: "abort",
-      reason: "Failure threshold exceeded: 2 of 10 finished devices failed (20.0% > 10.0% threshold, minimum sample 10)",
+      reason:
+        "Failure threshold exceeded: 2 of 10 finished devices failed (20.0% > 10.0% threshold, minimum sample 10)",
     });
   });
 
@@ -93,7 +94,10 @@ describe("reduceReports", () => {
   });
 
   it("keeps the first terminal report: a terminal state never changes", () => {
-    const { kept } = reduceReports([report({ status: "SUCCESS", version: "2" }), report({ status: "FAILED", error: "late" })]);
+    const { kept } = reduceReports([
+      report({ status: "SUCCESS", version: "2" }),
+      report({ status: "FAILED", error: "late" }),
+    ]);
     expect(kept).toEqual([report({ status: "SUCCESS", version: "2" })]);
   });
 
@@ -104,12 +108,21 @@ describe("reduceReports", () => {
 
 describe("parseStatusMessage", () => {
   const topic = "tenant/acme/device/dev-1/ota/status";
-  const parse = (payload: unknown, t = topic) => parseStatusMessage(t, typeof payload === "string" ? payload : JSON.stringify(payload));
+  const parse = (payload: unknown, t = topic) =>
+    parseStatusMessage(t, typeof payload === "string" ? payload : JSON.stringify(payload));
 
   it("takes the seed's payload, case-insensitive, and clamps progress", () => {
     expect(parse({ campaign_id: 7, status: "downloading", progress: 150.7 })).toEqual({
       ok: true,
-      report: { tenantId: "acme", deviceId: "dev-1", campaignId: 7, status: "DOWNLOADING", progress: 100, error: null, version: null },
+      report: {
+        tenantId: "acme",
+        deviceId: "dev-1",
+        campaignId: 7,
+        status: "DOWNLOADING",
+        progress: 100,
+        error: null,
+        version: null,
+      },
     });
     expect(parse({ campaign_id: "7", status: "Success", version: "2.0", progress: -4 })).toMatchObject({
       ok: true,
@@ -118,10 +131,26 @@ describe("parseStatusMessage", () => {
   });
 
   it("drops bad topics and bad payloads with the reason, without throwing", () => {
-    for (const t of ["tenant/acme/device/dev-1/ota", "tenant//device/d/ota/status", "tenant/a b/device/d/ota/status", "x/acme/device/d/ota/status"]) {
+    for (const t of [
+      "tenant/acme/device/dev-1/ota",
+      "tenant//device/d/ota/status",
+      "tenant/a b/device/d/ota/status",
+      "x/acme/device/d/ota/status",
+    ]) {
       expect(parse({ campaign_id: 1, status: "SUCCESS" }, t)).toEqual({ ok: false, reason: "bad topic" });
     }
-    for (const p of ["", "nope", "null", "[]", { status: "SUCCESS" }, { campaign_id: 0, status: "SUCCESS" }, { campaign_id: 1, status: "DONE" }, { campaign_id: 1.5, status: "FAILED" }, { campaign_id: 1, status: "FAILED", progress: "x" }, "x".repeat(5000)]) {
+    for (const p of [
+      "",
+      "nope",
+      "null",
+      "[]",
+      { status: "SUCCESS" },
+      { campaign_id: 0, status: "SUCCESS" },
+      { campaign_id: 1, status: "DONE" },
+      { campaign_id: 1.5, status: "FAILED" },
+      { campaign_id: 1, status: "FAILED", progress: "x" },
+      "x".repeat(5000),
+    ]) {
       expect(parse(p)).toEqual({ ok: false, reason: "bad payload" });
     }
   });

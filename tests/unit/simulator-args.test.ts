@@ -13,9 +13,20 @@ describe("npm run simulate arguments", () => {
       concurrency: 50,
     });
     expect(
-      parseSimulateArgs(["--tenant=acme", "--devices", "a, b,a", "--fail-rate", "1", "--interrupt-rate=0.25", "--delay-ms", "0"]),
+      parseSimulateArgs([
+        "--tenant=acme",
+        "--devices",
+        "a, b,a",
+        "--fail-rate",
+        "1",
+        "--interrupt-rate=0.25",
+        "--delay-ms",
+        "0",
+      ]),
     ).toMatchObject({ tenant: ["acme"], devices: ["a", "b"], "fail-rate": 1, "interrupt-rate": 0.25, "delay-ms": 0 });
-    expect(parseSimulateArgs(["--tenant", "acme,globex", "--group", "all"])).toMatchObject({ tenant: ["acme", "globex"] });
+    expect(parseSimulateArgs(["--tenant", "acme,globex", "--group", "all"])).toMatchObject({
+      tenant: ["acme", "globex"],
+    });
     expect(parseSimulateArgs(["--help"])).toBe("help");
   });
 

@@ -112,7 +112,8 @@ describe("DropLog and describeDropped", () => {
 
 describe("visibleText", () => {
   it("leaves ordinary text alone, in any script", () => {
-    for (const s of ["Überhitzung", "温度", "🔥", "Ошибка: 42 °C", "خطأ", "1.2.3-rc.1+build.7", "C:\\fw\\n"]) expect(visibleText(s)).toBe(s);
+    for (const s of ["Überhitzung", "温度", "🔥", "Ошибка: 42 °C", "خطأ", "1.2.3-rc.1+build.7", "C:\\fw\\n"])
+      expect(visibleText(s)).toBe(s);
   });
 
   it("shows control, bidi and invisible characters as ⟨U+XXXX⟩ placeholders", () => {
@@ -120,7 +121,9 @@ describe("visibleText", () => {
     expect(visibleText("line one\nline two")).toBe("line one⟨U+000A⟩line two");
     expect(visibleText("a\0b\tc\r\x1b\x7f\u0085")).toBe("a⟨U+0000⟩b⟨U+0009⟩c⟨U+000D⟩⟨U+001B⟩⟨U+007F⟩⟨U+0085⟩");
     expect(visibleText("1.0\u200B.0\u200C\u200D\uFEFF")).toBe("1.0⟨U+200B⟩.0⟨U+200C⟩⟨U+200D⟩⟨U+FEFF⟩");
-    expect(visibleText("\u2066\u2069\u200E\u200F\u061C\u2028\u2029")).toBe("⟨U+2066⟩⟨U+2069⟩⟨U+200E⟩⟨U+200F⟩⟨U+061C⟩⟨U+2028⟩⟨U+2029⟩");
+    expect(visibleText("\u2066\u2069\u200E\u200F\u061C\u2028\u2029")).toBe(
+      "⟨U+2066⟩⟨U+2069⟩⟨U+200E⟩⟨U+200F⟩⟨U+061C⟩⟨U+2028⟩⟨U+2029⟩",
+    );
     expect(visibleText("x\ud800")).toBe("x⟨U+D800⟩");
     expect(visibleText("flag\u{E0067}")).toBe("flag⟨U+E0067⟩"); // a tag character: five hex digits
   });

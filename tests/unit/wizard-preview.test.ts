@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { canarySizeOf, formatThreshold, formatTick, planRollout, type RolloutInput } from "@/components/campaigns/wizard/preview";
-import { DEFAULT_SETTINGS, stepOfField, thresholdFraction, toDraft, validateSettings } from "@/components/campaigns/wizard/draft";
+import {
+  canarySizeOf,
+  formatThreshold,
+  formatTick,
+  planRollout,
+  type RolloutInput,
+} from "@/components/campaigns/wizard/preview";
+import {
+  DEFAULT_SETTINGS,
+  stepOfField,
+  thresholdFraction,
+  toDraft,
+  validateSettings,
+} from "@/components/campaigns/wizard/draft";
 
 const base: RolloutInput = {
   eligible: 15,
@@ -39,8 +51,12 @@ describe("planRollout", () => {
     expect(canarySizeOf(101, 10)).toBe(11);
     expect(canarySizeOf(1, 1)).toBe(1);
     expect(canarySizeOf(0, 50)).toBe(0);
-    expect(planRollout({ ...base, eligible: 40, strategy: "canary", canaryPercent: 10 }).summary).toContain("first 4 devices as a canary");
-    expect(planRollout({ ...base, eligible: 1, strategy: "canary" }).summary).toContain("1 eligible device, 10 every 10 s, all of them as the canary");
+    expect(planRollout({ ...base, eligible: 40, strategy: "canary", canaryPercent: 10 }).summary).toContain(
+      "first 4 devices as a canary",
+    );
+    expect(planRollout({ ...base, eligible: 1, strategy: "canary" }).summary).toContain(
+      "1 eligible device, 10 every 10 s, all of them as the canary",
+    );
   });
 
   it("caps the minimum sample at the eligible count, as the engine does", () => {
@@ -54,7 +70,9 @@ describe("planRollout", () => {
     const plan = planRollout({ ...base, eligible: 100, rolloutRate: 20, maxInFlight: 5, tickIntervalMs: 1000 });
     expect(plan.perTick).toBe(5);
     expect(plan.ticks).toBe(20);
-    expect(plan.summary).toContain("100 eligible devices, 20 every 1 s (at most 5 devices in progress at a time): about 20 s");
+    expect(plan.summary).toContain(
+      "100 eligible devices, 20 every 1 s (at most 5 devices in progress at a time): about 20 s",
+    );
     expect(planRollout({ ...base, maxInFlight: 50 }).perTick).toBe(10);
   });
 
@@ -68,8 +86,12 @@ describe("planRollout", () => {
   });
 
   it("says what a threshold of 0% or 100% means", () => {
-    expect(planRollout({ ...base, abortThreshold: 0 }).summary).toContain("aborts on the first failure once 10 devices have finished");
-    expect(planRollout({ ...base, abortThreshold: 0, strategy: "canary" }).summary).toContain("aborts on any failure in the canary");
+    expect(planRollout({ ...base, abortThreshold: 0 }).summary).toContain(
+      "aborts on the first failure once 10 devices have finished",
+    );
+    expect(planRollout({ ...base, abortThreshold: 0, strategy: "canary" }).summary).toContain(
+      "aborts on any failure in the canary",
+    );
     expect(planRollout({ ...base, abortThreshold: 1 }).summary).toContain("never aborts on failures");
   });
 
@@ -95,7 +117,11 @@ describe("the wizard's settings", () => {
     expect(thresholdFraction("10")).toBe(0.1);
     expect(thresholdFraction("7")).toBe(0.07);
     expect(thresholdFraction("12.5")).toBe(0.125);
-    const draft = toDraft({ ...valid, strategy: "canary", canaryPercent: "10", timeout: "15", timeoutUnit: "minutes", maxInFlight: "8" }, 3, "fleet");
+    const draft = toDraft(
+      { ...valid, strategy: "canary", canaryPercent: "10", timeout: "15", timeoutUnit: "minutes", maxInFlight: "8" },
+      3,
+      "fleet",
+    );
     expect(draft).toEqual({
       name: "Sensors to 3.1.0",
       firmware_version_id: 3,
@@ -108,7 +134,11 @@ describe("the wizard's settings", () => {
       device_timeout_seconds: 900,
       max_in_flight: 8,
     });
-    expect(toDraft(valid, 3, "fleet")).toMatchObject({ rollout_strategy: "linear", max_in_flight: null, device_timeout_seconds: 1800 });
+    expect(toDraft(valid, 3, "fleet")).toMatchObject({
+      rollout_strategy: "linear",
+      max_in_flight: null,
+      device_timeout_seconds: 1800,
+    });
     expect(toDraft(valid, 3, "fleet")).not.toHaveProperty("canary_percent");
   });
 

@@ -86,11 +86,13 @@ export function validateSettings(s: Settings): FieldErrors {
   const rate = wholeNumber(s.rolloutRate, 1);
   if (rate) e.rollout_rate = rate;
   if (!s.thresholdPercent.trim()) e.abort_threshold = "Required";
-  else if (!DECIMAL.test(s.thresholdPercent) || Number(s.thresholdPercent) > 100) e.abort_threshold = "Enter a percentage from 0 to 100";
+  else if (!DECIMAL.test(s.thresholdPercent) || Number(s.thresholdPercent) > 100)
+    e.abort_threshold = "Enter a percentage from 0 to 100";
   const sample = wholeNumber(s.minSample, 1);
   if (sample) e.abort_min_devices = sample;
   if (!s.timeout.trim()) e.device_timeout_seconds = "Required";
-  else if (!DECIMAL.test(s.timeout) || timeoutSeconds(s) < 1) e.device_timeout_seconds = "Enter a duration of at least 1 second";
+  else if (!DECIMAL.test(s.timeout) || timeoutSeconds(s) < 1)
+    e.device_timeout_seconds = "Enter a duration of at least 1 second";
   if (s.maxInFlight.trim()) {
     const m = wholeNumber(s.maxInFlight, 1);
     if (m) e.max_in_flight = m;

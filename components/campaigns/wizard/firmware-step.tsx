@@ -30,7 +30,10 @@ export function FirmwareStep({
   const all = useFirmwareList({ limit: TYPES_SAMPLE, offset: 0 });
   const page = useFirmwareList({ device_type: deviceType || undefined, limit: PAGE, offset });
   const types = useMemo(
-    () => [...new Set((all.data?.firmware_versions ?? []).map((f) => f.device_type).filter((t): t is string => !!t))].sort(),
+    () =>
+      [
+        ...new Set((all.data?.firmware_versions ?? []).map((f) => f.device_type).filter((t): t is string => !!t)),
+      ].sort(),
     [all.data],
   );
 
@@ -39,8 +42,20 @@ export function FirmwareStep({
       Pick a firmware version
     </StepHeading>
   );
-  if (all.isPending) return (<>{heading}<Loading label="Loading firmware…" /></>);
-  if (all.isError) return (<>{heading}<ErrorState error={all.error} retry={() => void all.refetch()} /></>);
+  if (all.isPending)
+    return (
+      <>
+        {heading}
+        <Loading label="Loading firmware…" />
+      </>
+    );
+  if (all.isError)
+    return (
+      <>
+        {heading}
+        <ErrorState error={all.error} retry={() => void all.refetch()} />
+      </>
+    );
   if (all.data.total === 0) {
     return (
       <>
@@ -86,7 +101,9 @@ export function FirmwareStep({
           </p>
         )}
       </div>
-      {error && <p className="mb-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>}
+      {error && (
+        <p className="mb-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>
+      )}
       {page.isPending ? (
         <Loading label="Loading firmware…" />
       ) : page.isError ? (
@@ -111,7 +128,9 @@ export function FirmwareStep({
                       {fw.device_type ?? "any device type"}
                     </span>
                     {!fw.checksum_sha256 && (
-                      <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800">no checksum</span>
+                      <span className="rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-800">
+                        no checksum
+                      </span>
                     )}
                   </span>
                 }

@@ -17,7 +17,9 @@ const PAGE = 8;
 export function eligibilitySummary(p: CampaignPreview): string {
   const skipped = Object.entries(p.skipped).filter(([, n]) => n > 0);
   const head = `${p.total_devices.toLocaleString()} member${p.total_devices === 1 ? "" : "s"}, ${p.eligible_devices.toLocaleString()} eligible`;
-  return skipped.length ? `${head}; skipped: ${skipped.map(([reason, n]) => `${n.toLocaleString()} ${reason}`).join(", ")}` : head;
+  return skipped.length
+    ? `${head}; skipped: ${skipped.map(([reason, n]) => `${n.toLocaleString()} ${reason}`).join(", ")}`
+    : head;
 }
 
 export interface PreviewState {
@@ -44,12 +46,32 @@ export function GroupStep({
   const [offset, setOffset] = useState(0);
   const groups = useGroups({ limit: PAGE, offset });
   const heading = (
-    <StepHeading id={headingId} description={<>The devices that will get {firmwareLabel}. Devices of another type, already on it, or in another active campaign are skipped.</>}>
+    <StepHeading
+      id={headingId}
+      description={
+        <>
+          The devices that will get {firmwareLabel}. Devices of another type, already on it, or in another active
+          campaign are skipped.
+        </>
+      }
+    >
       Pick a target group
     </StepHeading>
   );
-  if (groups.isPending) return (<>{heading}<Loading label="Loading groups…" /></>);
-  if (groups.isError) return (<>{heading}<ErrorState error={groups.error} retry={() => void groups.refetch()} /></>);
+  if (groups.isPending)
+    return (
+      <>
+        {heading}
+        <Loading label="Loading groups…" />
+      </>
+    );
+  if (groups.isError)
+    return (
+      <>
+        {heading}
+        <ErrorState error={groups.error} retry={() => void groups.refetch()} />
+      </>
+    );
   if (groups.data.total === 0) {
     return (
       <>
@@ -67,7 +89,9 @@ export function GroupStep({
   return (
     <>
       {heading}
-      {error && <p className="mb-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>}
+      {error && (
+        <p className="mb-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>
+      )}
       <fieldset>
         <legend className="sr-only">Target group</legend>
         <div className="grid gap-2">
@@ -108,11 +132,15 @@ function Eligibility({ group, preview }: { group: GroupItem; preview: PreviewSta
       ) : preview.data ? (
         <div
           className={`rounded-md border px-3 py-2 text-sm ${
-            preview.data.eligible_devices > 0 ? "border-emerald-200 bg-emerald-50 text-emerald-900" : "border-amber-200 bg-amber-50 text-amber-900"
+            preview.data.eligible_devices > 0
+              ? "border-emerald-200 bg-emerald-50 text-emerald-900"
+              : "border-amber-200 bg-amber-50 text-amber-900"
           }`}
         >
           <p className="font-medium">{eligibilitySummary(preview.data)}</p>
-          {preview.data.eligible_devices === 0 && <p className="mt-1">No member of this group can take this firmware: pick another group.</p>}
+          {preview.data.eligible_devices === 0 && (
+            <p className="mt-1">No member of this group can take this firmware: pick another group.</p>
+          )}
         </div>
       ) : null}
     </section>

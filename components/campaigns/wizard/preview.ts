@@ -72,7 +72,14 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const seconds = (ticks * input.tickIntervalMs) / 1000;
 
   if (eligible === 0) {
-    return { canarySize, perTick, ticks, seconds, minSample, summary: "No eligible devices: there is nothing to roll out." };
+    return {
+      canarySize,
+      perTick,
+      ticks,
+      seconds,
+      minSample,
+      summary: "No eligible devices: there is nothing to roll out.",
+    };
   }
 
   const pace =
@@ -84,7 +91,10 @@ export function planRollout(input: RolloutInput): RolloutPlan {
         ? `, all of them as the canary`
         : `, first ${plural(canarySize, "device")} as a canary, then the rest`
       : "";
-  const sample = input.strategy === "canary" ? `the canary or of at least ${plural(minSample, "finished device")}` : `at least ${plural(minSample, "finished device")}`;
+  const sample =
+    input.strategy === "canary"
+      ? `the canary or of at least ${plural(minSample, "finished device")}`
+      : `at least ${plural(minSample, "finished device")}`;
   const abort =
     input.abortThreshold >= 1
       ? "never aborts on failures (threshold 100%)"

@@ -29,7 +29,9 @@ export function RadioCard({
     <label
       htmlFor={id}
       className={`flex cursor-pointer items-start gap-3 rounded-lg border p-3 transition-colors ${
-        checked ? "border-sky-500 bg-sky-50/70 ring-1 ring-sky-500" : "border-slate-200 bg-white hover:border-slate-300 hover:bg-slate-50"
+        checked
+          ? "border-sky-500 bg-sky-50/70 ring-1 ring-sky-500"
+          : "border-slate-200 bg-white hover:border-slate-300 hover:bg-slate-50"
       }`}
     >
       <input
@@ -63,7 +65,15 @@ export function RadioCard({
 }
 
 /** A step's title, focused when the step opens so that keyboard and screen-reader users land on it. */
-export function StepHeading({ id, children, description }: { id: string; children: ReactNode; description?: ReactNode }) {
+export function StepHeading({
+  id,
+  children,
+  description,
+}: {
+  id: string;
+  children: ReactNode;
+  description?: ReactNode;
+}) {
   return (
     <div className="mb-4">
       <h2 id={id} tabIndex={-1} className="text-base font-semibold text-slate-900 focus:outline-none">

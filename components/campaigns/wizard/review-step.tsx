@@ -39,7 +39,8 @@ export function ReviewStep({
     [
       "Firmware",
       <>
-        <span className="font-mono">{firmware.version}</span> · {firmware.device_type ?? "any device type"} · {formatBytes(firmware.file_size_bytes)}
+        <span className="font-mono">{firmware.version}</span> · {firmware.device_type ?? "any device type"} ·{" "}
+        {formatBytes(firmware.file_size_bytes)}
       </>,
       1,
     ],
@@ -54,23 +55,35 @@ export function ReviewStep({
     ["Name", settings.name.trim(), 3],
     [
       "Strategy",
-      settings.strategy === "canary" ? `Canary: ${settings.canaryPercent}% first (${canary} device${canary === 1 ? "" : "s"})` : "Linear",
+      settings.strategy === "canary"
+        ? `Canary: ${settings.canaryPercent}% first (${canary} device${canary === 1 ? "" : "s"})`
+        : "Linear",
       3,
     ],
     ["Rollout rate", `${settings.rolloutRate} devices per tick (every ${preview.tick_interval_ms / 1000} s)`, 3],
     ["Max in flight", settings.maxInFlight.trim() ? `${settings.maxInFlight} devices` : "No limit", 3],
     ["Abort threshold", formatThreshold(thresholdFraction(settings.thresholdPercent)), 3],
     ["Minimum sample", `${settings.minSample} finished device${settings.minSample.trim() === "1" ? "" : "s"}`, 3],
-    ["Device timeout", seconds >= 60 ? `${formatDuration(seconds)} (${seconds.toLocaleString()} s)` : `${seconds} s`, 3],
+    [
+      "Device timeout",
+      seconds >= 60 ? `${formatDuration(seconds)} (${seconds.toLocaleString()} s)` : `${seconds} s`,
+      3,
+    ],
   ];
   return (
     <>
-      <StepHeading id={headingId} description="Check everything once more. Nothing is sent to devices until the campaign starts.">
+      <StepHeading
+        id={headingId}
+        description="Check everything once more. Nothing is sent to devices until the campaign starts."
+      >
         Review
       </StepHeading>
       <dl aria-label="Campaign summary" className="divide-y divide-slate-100 rounded-lg border border-slate-200">
         {rows.map(([label, value, step]) => (
-          <div key={label} className="grid gap-1 px-4 py-2.5 text-sm sm:grid-cols-[11rem_1fr_auto] sm:items-start sm:gap-4">
+          <div
+            key={label}
+            className="grid gap-1 px-4 py-2.5 text-sm sm:grid-cols-[11rem_1fr_auto] sm:items-start sm:gap-4"
+          >
             <dt className="font-medium text-slate-500">{label}</dt>
             <dd className="min-w-0 break-words text-slate-900">{value}</dd>
             <dd className="hidden sm:block">
@@ -86,12 +99,21 @@ export function ReviewStep({
           </div>
         ))}
       </dl>
-      <p className="mt-4 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-950">{rolloutSummary(settings, preview)}</p>
+      <p className="mt-4 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-950">
+        {rolloutSummary(settings, preview)}
+      </p>
       <label className="mt-4 flex items-start gap-2.5 text-sm">
-        <input type="checkbox" checked={startNow} onChange={(e) => onStartNow(e.target.checked)} className="mt-0.5 size-4 accent-sky-700" />
+        <input
+          type="checkbox"
+          checked={startNow}
+          onChange={(e) => onStartNow(e.target.checked)}
+          className="mt-0.5 size-4 accent-sky-700"
+        />
         <span>
           <span className="font-medium text-slate-900">Start now</span>
-          <span className="block text-xs text-slate-500">Otherwise the campaign is created and waits for you to start it.</span>
+          <span className="block text-xs text-slate-500">
+            Otherwise the campaign is created and waits for you to start it.
+          </span>
         </span>
       </label>
       {error && (

@@ -7,7 +7,14 @@ import { validateSettings, thresholdFraction, timeoutSeconds, type FieldErrors, 
 import { planRollout } from "./preview";
 import { StepHeading } from "./radio-card";
 
-const NUMERIC: (keyof FieldErrors)[] = ["canary_percent", "rollout_rate", "abort_threshold", "abort_min_devices", "device_timeout_seconds", "max_in_flight"];
+const NUMERIC: (keyof FieldErrors)[] = [
+  "canary_percent",
+  "rollout_rate",
+  "abort_threshold",
+  "abort_min_devices",
+  "device_timeout_seconds",
+  "max_in_flight",
+];
 
 /** The plan in one sentence, or nothing while the numbers are not valid yet. */
 export function rolloutSummary(s: Settings, preview: CampaignPreview): string | null {
@@ -118,7 +125,11 @@ export function SettingsStep({
           <TimeoutField settings={settings} onChange={onChange} error={errors.device_timeout_seconds} />
         </div>
 
-        <section aria-label="Rollout preview" aria-live="polite" className="rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-950">
+        <section
+          aria-label="Rollout preview"
+          aria-live="polite"
+          className="rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-950"
+        >
           <p className="text-xs font-semibold uppercase tracking-wide text-sky-800">What will happen</p>
           <p className="mt-1">{summary ?? "Fill in the numbers above to see how the rollout will go."}</p>
         </section>
@@ -148,7 +159,9 @@ function StrategyField({
           <label
             key={o.value}
             className={`flex cursor-pointer items-start gap-2.5 rounded-md border p-2.5 text-sm ${
-              settings.strategy === o.value ? "border-sky-500 bg-sky-50/70 ring-1 ring-sky-500" : "border-slate-300 bg-white hover:bg-slate-50"
+              settings.strategy === o.value
+                ? "border-sky-500 bg-sky-50/70 ring-1 ring-sky-500"
+                : "border-slate-300 bg-white hover:bg-slate-50"
             }`}
           >
             <input
@@ -182,7 +195,9 @@ function TimeoutField({
   error?: string;
 }) {
   const id = useId();
-  const border = error ? "border-red-400 focus:border-red-500 focus:ring-red-200" : "border-slate-300 focus:border-sky-500 focus:ring-sky-200";
+  const border = error
+    ? "border-red-400 focus:border-red-500 focus:ring-red-200"
+    : "border-slate-300 focus:border-sky-500 focus:ring-sky-200";
   const switchUnit = (unit: Settings["timeoutUnit"]) => {
     const s = timeoutSeconds(settings);
     let timeout = settings.timeout;

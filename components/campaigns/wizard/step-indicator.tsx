@@ -21,12 +21,18 @@ export function StepIndicator({ step, onGo }: { step: Step; onGo: (s: Step) => v
               <span
                 aria-hidden
                 className={`hidden size-5 shrink-0 items-center justify-center rounded-full text-[11px] font-semibold sm:inline-flex ${
-                  state === "todo" ? "bg-slate-100 text-slate-500" : state === "current" ? "bg-sky-600 text-white" : "bg-sky-100 text-sky-800"
+                  state === "todo"
+                    ? "bg-slate-100 text-slate-500"
+                    : state === "current"
+                      ? "bg-sky-600 text-white"
+                      : "bg-sky-100 text-sky-800"
                 }`}
               >
                 {state === "done" ? "✓" : n}
               </span>
-              <span className={`truncate ${state === "current" ? "font-semibold text-slate-900" : state === "done" ? "text-sky-800" : "text-slate-500"}`}>
+              <span
+                className={`truncate ${state === "current" ? "font-semibold text-slate-900" : state === "done" ? "text-sky-800" : "text-slate-500"}`}
+              >
                 <span className="sr-only">Step {n}: </span>
                 {label}
               </span>
@@ -36,7 +42,11 @@ export function StepIndicator({ step, onGo }: { step: Step; onGo: (s: Step) => v
         return (
           <li key={label} aria-current={state === "current" ? "step" : undefined} className="min-w-0">
             {state === "done" ? (
-              <button type="button" onClick={() => onGo(n)} className="block w-full rounded text-left hover:opacity-80 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600">
+              <button
+                type="button"
+                onClick={() => onGo(n)}
+                className="block w-full rounded text-left hover:opacity-80 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+              >
                 {inner}
               </button>
             ) : (

@@ -27,7 +27,10 @@ export function NewCampaignWizard() {
         title="New campaign"
         description="Roll a firmware version out to a group of devices."
         actions={
-          <Link href="/app/ota/campaigns" className="rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100">
+          <Link
+            href="/app/ota/campaigns"
+            className="rounded-md px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100"
+          >
             Cancel
           </Link>
         }
@@ -67,7 +70,9 @@ function Wizard() {
   const start = useCampaignAction();
 
   // The dry run with the defaults: eligibility for step 2, eligible count and tick for 3 and 4.
-  const preview = useCampaignPreview(firmware && group ? { firmware_version_id: firmware.id, target_group_id: group.group_id } : null);
+  const preview = useCampaignPreview(
+    firmware && group ? { firmware_version_id: firmware.id, target_group_id: group.group_id } : null,
+  );
 
   // A new step moves focus to its title (not on first render: the page title comes first).
   const first = useRef(true);
@@ -135,7 +140,9 @@ function Wizard() {
       setSubmitting(false);
       if (err instanceof ApiError && err.status === 422 && Object.keys(err.fields).length) {
         setErrors(err.fields);
-        const steps = Object.keys(err.fields).map(stepOfField).filter((s): s is 1 | 2 | 3 => s !== undefined);
+        const steps = Object.keys(err.fields)
+          .map(stepOfField)
+          .filter((s): s is 1 | 2 | 3 => s !== undefined);
         if (steps.length) {
           toast("error", "The campaign was not created: check the highlighted fields");
           go(Math.min(...steps) as Step);
@@ -147,7 +154,9 @@ function Wizard() {
     }
   };
 
-  const firmwareLabel = firmware ? `${firmware.version}${firmware.device_type ? ` (${firmware.device_type})` : ""}` : "this firmware";
+  const firmwareLabel = firmware
+    ? `${firmware.version}${firmware.device_type ? ` (${firmware.device_type})` : ""}`
+    : "this firmware";
 
   return (
     <div className="rounded-xl border border-slate-200 bg-white shadow-sm">
@@ -192,7 +201,13 @@ function Wizard() {
           </>
         )}
         {step === 3 && preview.data && (
-          <SettingsStep headingId={headingId} settings={settings} onChange={edit} errors={errors} preview={preview.data} />
+          <SettingsStep
+            headingId={headingId}
+            settings={settings}
+            onChange={edit}
+            errors={errors}
+            preview={preview.data}
+          />
         )}
         {step === 4 && firmware && group && preview.data && (
           <ReviewStep
@@ -209,7 +224,11 @@ function Wizard() {
         )}
       </div>
       <div className="flex items-center justify-between gap-2 border-t border-slate-100 px-4 py-3 sm:px-6">
-        <Button onClick={() => go((step - 1) as Step)} disabled={step === 1 || submitting} className={step === 1 ? "invisible" : ""}>
+        <Button
+          onClick={() => go((step - 1) as Step)}
+          disabled={step === 1 || submitting}
+          className={step === 1 ? "invisible" : ""}
+        >
           Back
         </Button>
         {step < 4 ? (

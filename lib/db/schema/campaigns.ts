@@ -23,14 +23,7 @@ export const CAMPAIGN_STATUSES = ["CREATED", "RUNNING", "PAUSED", "COMPLETED", "
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export const ROLLOUT_STRATEGIES = ["linear", "canary"] as const;
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
-export const DEVICE_STATUSES = [
-  "PENDING",
-  "DOWNLOADING",
-  "INSTALLING",
-  "SUCCESS",
-  "FAILED",
-  "SKIPPED",
-] as const;
+export const DEVICE_STATUSES = ["PENDING", "DOWNLOADING", "INSTALLING", "SUCCESS", "FAILED", "SKIPPED"] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 export const CAMPAIGN_PHASES = ["canary", "rollout"] as const;
 export type CampaignPhase = (typeof CAMPAIGN_PHASES)[number];
@@ -46,10 +39,7 @@ export const otaCampaigns = pgTable(
     name: varchar("name", { length: 100 }).notNull(),
     firmwareVersionId: integer("firmware_version_id").notNull(),
     targetGroupId: text("target_group_id").notNull(),
-    rolloutStrategy: varchar("rollout_strategy", { length: 20 })
-      .$type<RolloutStrategy>()
-      .notNull()
-      .default("linear"),
+    rolloutStrategy: varchar("rollout_strategy", { length: 20 }).$type<RolloutStrategy>().notNull().default("linear"),
     rolloutRate: integer("rollout_rate").notNull().default(10),
     abortThreshold: doublePrecision("abort_threshold").notNull().default(0.1),
     status: varchar("status", { length: 20 }).$type<CampaignStatus>().notNull().default("CREATED"),
@@ -86,10 +76,7 @@ export const otaCampaigns = pgTable(
   },
   (t) => [
     check("ota_campaigns_rollout_strategy_check", sql`${t.rolloutStrategy} IN ('linear', 'canary')`),
-    check(
-      "ota_campaigns_status_check",
-      sql`${t.status} IN ('CREATED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED')`,
-    ),
+    check("ota_campaigns_status_check", sql`${t.status} IN ('CREATED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED')`),
     check("ota_campaigns_phase_check", sql`${t.phase} IN ('canary', 'rollout')`),
     check("ota_campaigns_canary_percent_check", sql`${t.canaryPercent} BETWEEN 1 AND 50`),
     check("ota_campaigns_abort_min_devices_check", sql`${t.abortMinDevices} >= 1`),

@@ -1,12 +1,4 @@
-import {
-  foreignKey,
-  index,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  varchar,
-} from "drizzle-orm/pg-core";
+import { foreignKey, index, pgTable, primaryKey, text, timestamp, varchar } from "drizzle-orm/pg-core";
 import { tenantIsolation } from "./rls";
 import { tenants } from "./tenants";
 

@@ -1,13 +1,4 @@
-import {
-  bigint,
-  index,
-  pgTable,
-  serial,
-  text,
-  timestamp,
-  unique,
-  varchar,
-} from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, serial, text, timestamp, unique, varchar } from "drizzle-orm/pg-core";
 import { tenantIsolation } from "./rls";
 import { tenants } from "./tenants";
 

@@ -20,7 +20,13 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
  * browser shows the totals as soon as it has hydrated, without a round trip (or two in
  * a row) at any fleet size; the client then keeps them fresh.
  */
-export default async function CampaignPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Search> }) {
+export default async function CampaignPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Search>;
+}) {
   const id = parseCampaignId((await params).id);
   if (id === null) return <NotFound />;
   const sp = await searchParams;
@@ -29,7 +35,10 @@ export default async function CampaignPage({ params, searchParams }: { params: P
   const queryClient = getQueryClient();
   try {
     const [campaign, devices] = await withTenant(webDb().db, principal.tenantId, (tx) =>
-      Promise.all([getCampaign(tx, principal.tenantId, id), listCampaignDevices(tx, principal.tenantId, id, deviceQuery)]),
+      Promise.all([
+        getCampaign(tx, principal.tenantId, id),
+        listCampaignDevices(tx, principal.tenantId, id, deviceQuery),
+      ]),
     );
     queryClient.setQueryData(campaignKeys.detail(id), campaign);
     queryClient.setQueryData(campaignKeys.devices(id, { ...deviceQuery }), devices);

@@ -12,5 +12,8 @@ export const GET = authed({}, async ({ params, principal, tenant }) => {
   const fw = await tenant((tx) => getFirmware(tx, principal.tenantId, id));
   if (!fw.storageKey) throw new BadRequest("Firmware is registered by URL, not stored by Flotilla: use its file_url");
   const expiresAt = new Date(Date.now() + OPERATOR_LINK_TTL_SECONDS * 1000);
-  return { url: `${publicUrl()}${signDownloadUrl(fw.id, expiresAt, requireAuthSecret())}`, expires_at: expiresAt.toISOString() };
+  return {
+    url: `${publicUrl()}${signDownloadUrl(fw.id, expiresAt, requireAuthSecret())}`,
+    expires_at: expiresAt.toISOString(),
+  };
 });

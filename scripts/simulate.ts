@@ -6,7 +6,7 @@
  */
 import { config, ConfigError, requireDatabaseUrl } from "@/lib/config";
 import { createDb } from "@/lib/db/client";
-import { NotFound } from "@/lib/http/errors";
+import { NotFound } from "@/lib/errors";
 import { ArgsError, parseSimulateArgs, SIMULATE_USAGE, type SimulateArgs } from "@/lib/simulator/args";
 import { SimulatedFleet, type DeviceRef } from "@/lib/simulator/fleet";
 import { devicesToSimulate } from "@/lib/simulator/targets";

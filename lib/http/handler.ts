@@ -4,7 +4,7 @@ import { withTenant } from "@/lib/db/tenant";
 import { webDb } from "@/lib/db/web";
 import { principalFromRequest } from "@/lib/auth/request";
 import type { Principal } from "@/lib/auth/token";
-import { Forbidden, Unauthorized } from "./errors";
+import { Forbidden, Unauthorized } from "@/lib/errors";
 import { errorResponse } from "./respond";
 
 export interface RouteContext {

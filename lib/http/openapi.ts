@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Credentials } from "@/lib/auth/login";
-import { ERROR_CODES } from "@/lib/http/errors";
+import { ERROR_CODES } from "@/lib/errors";
 import {
   CampaignCreate,
   CampaignDevicesQuery,

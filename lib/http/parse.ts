@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { config } from "@/lib/config";
-import { BadRequest, PayloadTooLarge, ValidationFailed } from "./errors";
+import { BadRequest, PayloadTooLarge, ValidationFailed } from "@/lib/errors";
 
 /**
  * The JSON body parsed by `schema`. Never trusts Content-Length alone: the body is

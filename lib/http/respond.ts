@@ -1,4 +1,18 @@
-import { AppError, Conflict, TooManyRequests, type ErrorCode } from "./errors";
+import { Conflict, DomainError, TooManyRequests, type ErrorCode } from "@/lib/errors";
+
+/** The one place a domain error becomes an HTTP status. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_transition: 400,
+  bad_request: 400,
+  validation_error: 422,
+  payload_too_large: 413,
+  too_many_requests: 429,
+  internal: 500,
+};
 
 /** PostgreSQL's error, whether thrown bare (postgres.js) or wrapped by drizzle ("Failed query: …"). */
 function pgCode(err: unknown): string | undefined {
@@ -11,7 +25,7 @@ function pgCode(err: unknown): string | undefined {
 
 /** The one error mapper: typed errors to the seed's `{"detail"}` body plus our stable `code`. */
 export function errorResponse(err: unknown): Response {
-  let mapped: AppError | undefined = err instanceof AppError ? err : undefined;
+  let mapped: DomainError | undefined = err instanceof DomainError ? err : undefined;
   // A unique violation that domain code did not anticipate is still a conflict, not a 500.
   const code = pgCode(err);
   if (!mapped && code === "23505") mapped = new Conflict("Resource already exists");
@@ -20,9 +34,9 @@ export function errorResponse(err: unknown): Response {
   if (mapped instanceof TooManyRequests) {
     // RFC 9110 §10.2.3: delay-seconds, a whole number; never 0, or a client would retry at once.
     const retry = Math.max(1, Math.ceil(mapped.retryAfterSeconds));
-    return json(mapped.status, mapped.code, mapped.detail, { "Retry-After": String(retry) });
+    return json(HTTP_STATUS[mapped.code], mapped.code, mapped.detail, { "Retry-After": String(retry) });
   }
-  if (mapped) return json(mapped.status, mapped.code, mapped.detail);
+  if (mapped) return json(HTTP_STATUS[mapped.code], mapped.code, mapped.detail);
   console.error("[web] unhandled error:", err);
   return json(500, "internal", "Internal server error");
 }

@@ -10,7 +10,7 @@ import {
   type CampaignStatus,
   type DeviceStatus,
 } from "@/lib/db/schema";
-import { BadRequest, InvalidTransition, NotFound } from "@/lib/http/errors";
+import { BadRequest, InvalidTransition, NotFound } from "@/lib/errors";
 import { iso } from "./json";
 import type { CampaignCreate, CampaignDevicesQuery, CampaignListQuery, CampaignPreviewBody } from "./schemas";
 

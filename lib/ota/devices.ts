@@ -8,7 +8,7 @@ import {
   otaCampaigns,
   otaDeviceStatus,
 } from "@/lib/db/schema";
-import { Conflict, NotFound } from "@/lib/http/errors";
+import { Conflict, NotFound } from "@/lib/errors";
 import { iso } from "./json";
 import type { DeviceCreate, DeviceListQuery, Pagination } from "./schemas";
 import type { z } from "zod";

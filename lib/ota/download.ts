@@ -1,6 +1,6 @@
 import { firmwareDir, requireAuthSecret } from "@/lib/config";
 import type { DbOrTx } from "@/lib/db/client";
-import { Forbidden } from "@/lib/http/errors";
+import { Forbidden } from "@/lib/errors";
 import { storedFirmwareForDownload } from "./firmware";
 import { parseRange } from "./range";
 import { verifyDownloadSignature } from "./signed-url";

@@ -2,7 +2,7 @@ import { and, count, desc, eq } from "drizzle-orm";
 import type { Tx } from "@/lib/db/client";
 import type { DbOrTx } from "@/lib/db/client";
 import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
-import { Conflict, NotFound } from "@/lib/http/errors";
+import { Conflict, NotFound } from "@/lib/errors";
 import type { FirmwareCreate, FirmwareUploadMetadata, FirmwareListQuery } from "./schemas";
 import { firmwareDownloadPath } from "./signed-url";
 import type { Stored } from "./storage";

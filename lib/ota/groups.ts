@@ -2,7 +2,7 @@ import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { DbOrTx, Tx } from "@/lib/db/client";
 import { deviceGroupMembers, deviceGroups, devices, otaCampaigns } from "@/lib/db/schema";
-import { Conflict, NotFound } from "@/lib/http/errors";
+import { Conflict, NotFound } from "@/lib/errors";
 import type { GroupCreate, MembersAdd, Pagination } from "./schemas";
 
 type GroupRow = typeof deviceGroups.$inferSelect;

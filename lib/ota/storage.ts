@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
-import { PayloadTooLarge } from "@/lib/http/errors";
+import { PayloadTooLarge } from "@/lib/errors";
 
 /**
  * Firmware binaries on disk under FIRMWARE_DIR, addressed by a storage key that

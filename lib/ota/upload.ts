@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import busboy from "busboy";
-import { BadRequest, PayloadTooLarge, ValidationFailed } from "@/lib/http/errors";
+import { BadRequest, PayloadTooLarge, ValidationFailed } from "@/lib/errors";
 import { validated } from "@/lib/http/parse";
 import { FirmwareUploadMetadata } from "./schemas";
 import { removeStored, storeStream, type Stored } from "./storage";

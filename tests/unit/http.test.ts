@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { Conflict, InvalidTransition, NotFound } from "@/lib/http/errors";
+import { Conflict, InvalidTransition, NotFound } from "@/lib/errors";
 import { parseJsonBody, parseQuery } from "@/lib/http/parse";
 import { errorResponse } from "@/lib/http/respond";
 

@@ -3,7 +3,7 @@ import { clientAddress, sessionCookie } from "@/lib/auth/request";
 import { signToken, TOKEN_TTL_SECONDS } from "@/lib/auth/token";
 import { requireAuthSecret } from "@/lib/config";
 import { webDb } from "@/lib/db/web";
-import { BadRequest } from "@/lib/http/errors";
+import { BadRequest } from "@/lib/errors";
 import { open } from "@/lib/http/handler";
 import { parseFormBody } from "@/lib/http/parse";
 

@@ -3,7 +3,7 @@ import { clientAddress } from "@/lib/auth/request";
 import { signToken, TOKEN_TTL_SECONDS } from "@/lib/auth/token";
 import { requireAuthSecret } from "@/lib/config";
 import { webDb } from "@/lib/db/web";
-import { TooManyRequests, Unauthorized } from "@/lib/http/errors";
+import { TooManyRequests, Unauthorized } from "@/lib/errors";
 import { open } from "@/lib/http/handler";
 import { parseJsonBody } from "@/lib/http/parse";
 

@@ -1,4 +1,4 @@
-import { NotFound } from "@/lib/http/errors";
+import { NotFound } from "@/lib/errors";
 import { errorResponse } from "@/lib/http/respond";
 
 /** Unknown API paths answer in the API's JSON error shape, not with an HTML page. */

@@ -8,7 +8,7 @@ import { getQueryClient } from "@/lib/api-client/query-client";
 import { requirePrincipal } from "@/lib/auth/session";
 import { withTenant } from "@/lib/db/tenant";
 import { webDb } from "@/lib/db/web";
-import { NotFound as NotFoundError } from "@/lib/http/errors";
+import { NotFound as NotFoundError } from "@/lib/errors";
 import { getCampaign, listCampaignDevices } from "@/lib/ota/campaigns";
 
 type Search = Record<string, string | string[] | undefined>;

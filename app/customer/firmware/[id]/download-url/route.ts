@@ -1,5 +1,5 @@
 import { publicUrl, requireAuthSecret } from "@/lib/config";
-import { BadRequest } from "@/lib/http/errors";
+import { BadRequest } from "@/lib/errors";
 import { authed } from "@/lib/http/handler";
 import { parsePath } from "@/lib/http/parse";
 import { getFirmware, OPERATOR_LINK_TTL_SECONDS } from "@/lib/ota/firmware";

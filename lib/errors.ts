@@ -22,63 +22,66 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** Domain code throws these; lib/http/respond.ts maps them to HTTP in one place. */
-export class AppError extends Error {
+/**
+ * What domain code throws: a stable `code` and a `detail` for the caller, and nothing about
+ * any transport. lib/http/respond.ts alone maps codes to HTTP statuses; the worker and the
+ * scripts read the same errors without loading anything HTTP.
+ */
+export class DomainError extends Error {
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     readonly detail: string | FieldIssue[],
   ) {
     super(typeof detail === "string" ? detail : detail.map((d) => d.msg).join("; "));
   }
 }
-export class Unauthorized extends AppError {
+export class Unauthorized extends DomainError {
   constructor(detail = "Not authenticated") {
-    super(401, "unauthorized", detail);
+    super("unauthorized", detail);
   }
 }
-export class Forbidden extends AppError {
+export class Forbidden extends DomainError {
   constructor(detail = "Your role does not allow this action") {
-    super(403, "forbidden", detail);
+    super("forbidden", detail);
   }
 }
-export class NotFound extends AppError {
+export class NotFound extends DomainError {
   constructor(detail = "Not found") {
-    super(404, "not_found", detail);
+    super("not_found", detail);
   }
 }
-export class Conflict extends AppError {
+export class Conflict extends DomainError {
   constructor(detail: string) {
-    super(409, "conflict", detail);
+    super("conflict", detail);
   }
 }
-export class InvalidTransition extends AppError {
+export class InvalidTransition extends DomainError {
   constructor(detail: string) {
-    super(400, "invalid_transition", detail);
+    super("invalid_transition", detail);
   }
 }
-export class BadRequest extends AppError {
+export class BadRequest extends DomainError {
   constructor(detail: string) {
-    super(400, "bad_request", detail);
+    super("bad_request", detail);
   }
 }
-export class PayloadTooLarge extends AppError {
+export class PayloadTooLarge extends DomainError {
   constructor(limit: number) {
-    super(413, "payload_too_large", `Request body is larger than ${limit} bytes`);
+    super("payload_too_large", `Request body is larger than ${limit} bytes`);
   }
 }
-/** Refused for now (e.g. a throttled login); the mapper sends `Retry-After: retryAfterSeconds`. */
-export class TooManyRequests extends AppError {
+/** Refused for now (e.g. a throttled login); the caller may try again after `retryAfterSeconds`. */
+export class TooManyRequests extends DomainError {
   constructor(
     readonly retryAfterSeconds: number,
     detail = "Too many attempts; try again later",
   ) {
-    super(429, "too_many_requests", detail);
+    super("too_many_requests", detail);
   }
 }
-export class ValidationFailed extends AppError {
+export class ValidationFailed extends DomainError {
   constructor(issues: FieldIssue[]) {
-    super(422, "validation_error", issues);
+    super("validation_error", issues);
   }
   /** From a zod error, with `where` ("body", "query", "path") first in each `loc`. */
   static fromZod(where: string | string[], error: z.ZodError): ValidationFailed {

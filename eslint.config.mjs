@@ -20,6 +20,11 @@ export default defineConfig([
       ],
     },
   },
+  {
+    // Playwright fixtures receive a `use` callback; it is not React's `use` hook.
+    files: ["e2e/**"],
+    rules: { "react-hooks/rules-of-hooks": "off" },
+  },
   globalIgnores([
     ".next/**",
     ".next-*/**",

@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { DEVICE_STATUSES, STATUS_COUNTER } from "@/lib/rules/statuses";
 import type { DeviceRecord } from "./devices";
 
 /**
@@ -73,14 +74,8 @@ interface DbDevice {
   probed: number | null;
 }
 
-const COUNTERS = {
-  pending: "PENDING",
-  downloading: "DOWNLOADING",
-  installing: "INSTALLING",
-  succeeded: "SUCCESS",
-  failed: "FAILED",
-  skipped: "SKIPPED",
-} as const;
+/** Counter column → the status it counts. */
+const COUNTERS = Object.fromEntries(DEVICE_STATUSES.map((s) => [STATUS_COUNTER[s], s]));
 
 export async function checkCampaign(
   sql: postgres.Sql,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import mqtt, { type MqttClient } from "mqtt";
-import { commandTopic, OtaCommandPayload, statusTopic, type ReportStatus } from "@/lib/rollout/protocol";
+import { commandTopic, OtaCommandPayload, statusTopic } from "@/lib/rollout/protocol";
+import { isFinalDevice, type ReportStatus } from "@/lib/rules/statuses";
 import { between, type Rng } from "./rng";
 
 /**
@@ -215,7 +216,7 @@ class ScriptedDevice {
   private publish(r: Report) {
     const client = this.client;
     if (!client || this.stopped) return;
-    const isFinal = r.status === "SUCCESS" || r.status === "FAILED";
+    const isFinal = isFinalDevice(r.status);
     if (isFinal) this.rec.finalSentAt ??= Date.now();
     this.fleet.stats.published++;
     // Not awaited: while the broker is away mqtt.js keeps QoS 1 messages and sends them on reconnect.

@@ -38,7 +38,7 @@ export class Monitor {
     }
   }
 
-  async until(statuses: string[], deadline: number): Promise<string | null> {
+  async until(statuses: readonly string[], deadline: number): Promise<string | null> {
     while (Date.now() < deadline) {
       if (this.status && statuses.includes(this.status)) return this.status;
       await sleep(250);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createDb } from "@/lib/db/client";
 import { runMigrations } from "@/lib/db/migrate";
+import { FINAL_CAMPAIGN_STATUSES } from "@/lib/rules/statuses";
 import { checkCampaign, type CheckResult } from "./check";
 import { ScriptedFleet, type FleetStats } from "./devices";
 import { Monitor } from "./monitor";
@@ -202,7 +203,7 @@ export async function runScenario(name: ScenarioName, s: RunSettings, teardown: 
       result.faults.push(rec);
       log(`fault at +${rec.at} s: ${what} (${rec.downMs} ms)`);
     }
-    const status = await monitor.until(["COMPLETED", "ABORTED"], t0 + s.deadlineSeconds * 1000);
+    const status = await monitor.until(FINAL_CAMPAIGN_STATUSES, t0 + s.deadlineSeconds * 1000);
     monitor.stop();
     await monitoring;
     if (status !== "COMPLETED") {

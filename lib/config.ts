@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { IDENTIFIER, IDENTIFIER_PATTERN, IDENTIFIER_RULE } from "@/lib/rules/identifiers";
 
 /**
  * Every environment variable Flotilla reads, parsed once. The names are a
@@ -31,17 +32,17 @@ export const Config = z
     OTA_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     OTA_WORKER_TENANTS: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}(,[A-Za-z0-9._-]{1,64})*$/, "must be a comma-separated list of tenant ids")
+      .regex(
+        new RegExp(`^${IDENTIFIER_PATTERN}(,${IDENTIFIER_PATTERN})*$`),
+        "must be a comma-separated list of tenant ids",
+      )
       .transform((v) => v.split(","))
       .optional(),
     MQTT_SHARED_SUBSCRIPTION: z
       .enum(["0", "1", "true", "false", "auto"])
       .default("auto")
       .transform((v) => (v === "auto" ? ("auto" as const) : v === "1" || v === "true")),
-    OTA_INGEST_SESSION: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '_' or '-'")
-      .optional(),
+    OTA_INGEST_SESSION: z.string().regex(IDENTIFIER, IDENTIFIER_RULE).optional(),
     OTA_PROBE_GRACE_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
     SIMULATE_DEVICES: flag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

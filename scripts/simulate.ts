@@ -63,14 +63,15 @@ async function main(): Promise<number> {
   if (!cfg.MQTT_URL) throw new Exit(2, "MQTT_URL is not set (e.g. mqtt://127.0.0.1:1884 for `npm start`'s broker).");
 
   // Signals are ours from the start, so that a stop while loading or connecting is still clean.
-  let fleet: SimulatedFleet | undefined;
+  // The fleet once it exists: a signal may come before it does.
+  const running: { fleet?: SimulatedFleet } = {};
   let stopping: string | undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = signal;
       log(`${signal}: stopping`);
-      void (fleet?.stop() ?? Promise.resolve()).then(() => {
+      void (running.fleet?.stop() ?? Promise.resolve()).then(() => {
         log("stopped");
         resolve(0);
       });
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
   if (stopping) return stopped;
   if (refs.length === 0) throw new Exit(1, "no devices to simulate");
 
-  fleet = new SimulatedFleet({
+  const fleet = new SimulatedFleet({
     devices: refs,
     mqtt: { url: cfg.MQTT_URL, username: cfg.MQTT_USERNAME, password: cfg.MQTT_PASSWORD },
     failRate: args["fail-rate"],
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
     concurrency: args.concurrency,
     log,
   });
+  running.fleet = fleet;
   const tenants = [...new Set(refs.map((r) => r.tenantId))].join(", ");
   log(`connecting ${refs.length} simulated devices of ${tenants} to ${cfg.MQTT_URL}…`);
   try {

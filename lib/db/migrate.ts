@@ -1,9 +1,7 @@
 import path from "node:path";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { createDb } from "./client";
-
-// Any fixed number: two processes starting at once take turns instead of racing.
-const MIGRATION_LOCK = 7_401_553;
+import { MIGRATION_LOCK } from "./locks";
 
 /** Applies the committed SQL migrations in drizzle/; safe to call from several processes. */
 export async function runMigrations(url: string, migrationsFolder = path.resolve("drizzle")): Promise<void> {

@@ -15,5 +15,3 @@ export function demoBinary(seed: string, size: number): Buffer {
   }
   return out;
 }
-
-export const sha256Hex = (data: Buffer) => createHash("sha256").update(data).digest("hex");

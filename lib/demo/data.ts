@@ -1,4 +1,4 @@
-/** Task 002's demo data, plus firmware 1.2.0 so that a new campaign can be tried at once. */
+/** The demo data (README.md, "Seeds the demo data"), plus firmware 1.2.0 so that a new campaign can be tried at once. */
 export const DEMO_PASSWORD = "flotilla-demo";
 
 export const DEMO_TENANTS = [

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/lib/db/client";
+import { SEED_LOCK } from "@/lib/db/locks";
 import {
   deviceGroupMembers,
   deviceGroups,
@@ -25,8 +26,6 @@ import {
   demoDeviceId,
 } from "./data";
 
-const SEED_LOCK = 7_401_554;
-
 /** True when no tenant exists yet: `npm start` seeds the demo only into a new database. */
 export async function isDatabaseEmpty(db: Db): Promise<boolean> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tenants);
@@ -34,7 +33,7 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
 }
 
 /**
- * Writes task 002's demo data. Runs as the migrating (owner) user because it writes
+ * Writes the demo data (lib/demo/data.ts). Runs as the migrating (owner) user because it writes
  * two tenants; every statement names its tenant. Idempotent: every insert skips
  * what exists, so seeding twice changes nothing.
  */

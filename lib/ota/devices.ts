@@ -9,6 +9,7 @@ import {
   otaDeviceStatus,
 } from "@/lib/db/schema";
 import { Conflict, NotFound } from "@/lib/errors";
+import { ACTIVE_DEVICE_STATUSES, OPEN_CAMPAIGN_STATUSES } from "@/lib/rules/statuses";
 import { iso } from "./json";
 import type { DeviceCreate, DeviceListQuery, Pagination } from "./schemas";
 import type { z } from "zod";
@@ -83,7 +84,7 @@ export async function getDevice(tx: DbOrTx, tenantId: string, deviceId: string) 
   return { ...deviceJson(row), groups };
 }
 
-/** `DELETE /customer/devices/{device_id}`: refused while an active campaign still has it to update. */
+/** `DELETE /customer/devices/{device_id}`: refused while an open campaign still has it to update. */
 export async function deleteDevice(tx: Tx, tenantId: string, deviceId: string) {
   await findDevice(tx, tenantId, deviceId);
   const [busy] = await tx
@@ -97,8 +98,8 @@ export async function deleteDevice(tx: Tx, tenantId: string, deviceId: string) {
       and(
         eq(otaDeviceStatus.tenantId, tenantId),
         eq(otaDeviceStatus.deviceId, deviceId),
-        inArray(otaCampaigns.status, ["CREATED", "RUNNING", "PAUSED"]),
-        inArray(otaDeviceStatus.status, ["PENDING", "DOWNLOADING", "INSTALLING"]),
+        inArray(otaCampaigns.status, [...OPEN_CAMPAIGN_STATUSES]),
+        inArray(otaDeviceStatus.status, [...ACTIVE_DEVICE_STATUSES]),
       ),
     )
     .limit(1);

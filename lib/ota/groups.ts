@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { DbOrTx, Tx } from "@/lib/db/client";
 import { deviceGroupMembers, deviceGroups, devices, otaCampaigns } from "@/lib/db/schema";
 import { Conflict, NotFound } from "@/lib/errors";
+import { OPEN_CAMPAIGN_STATUSES } from "@/lib/rules/statuses";
 import type { GroupCreate, MembersAdd, Pagination } from "./schemas";
 
 type GroupRow = typeof deviceGroups.$inferSelect;
@@ -67,7 +68,7 @@ export async function deleteGroup(tx: Tx, tenantId: string, groupId: string) {
       and(
         eq(otaCampaigns.tenantId, tenantId),
         eq(otaCampaigns.targetGroupId, groupId),
-        inArray(otaCampaigns.status, ["CREATED", "RUNNING", "PAUSED"]),
+        inArray(otaCampaigns.status, [...OPEN_CAMPAIGN_STATUSES]),
       ),
     )
     .limit(1);

@@ -1,7 +1,7 @@
 import type { MqttClient } from "mqtt";
 import type postgres from "postgres";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
-import { DISPATCH_LOCK } from "@/lib/ota/campaigns";
+import { DISPATCH_LOCK } from "@/lib/db/locks";
 import { commandTopic, type OtaCommand } from "./protocol";
 
 export interface DispatchDeps {
@@ -83,7 +83,7 @@ export async function dispatchTick(deps: DispatchDeps): Promise<DispatchStats> {
  * slot, and fixes the budget: rollout_rate, less what max_in_flight and the canary
  * wave leave room for. Then chunk transactions, two at a time so that one publishes
  * while the other writes, each of which:
- *   - holds the campaign's dispatch lock in shared mode (`campaignDispatchLock`); an
+ *   - holds the campaign's dispatch lock in shared mode (DISPATCH_LOCK, lib/db/locks.ts); an
  *     abort or a pause takes it exclusively, so it waits for the publishes in progress
  *     and every later chunk sees the new status: nothing is published after an abort
  *     or a pause commits;

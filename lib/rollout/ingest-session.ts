@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import postgres from "postgres";
+import { ingestSessionLockKey } from "@/lib/db/locks";
 
 /** Slots tried when a worker picks its own session name: more workers than this need OTA_INGEST_SESSION. */
 const MAX_SLOTS = 256;
@@ -58,7 +59,7 @@ export async function leaseIngestSession(
   try {
     for (const candidate of candidates) {
       const [r] = await conn<{ ok: boolean; pid: number }[]>`
-        SELECT pg_try_advisory_lock(hashtextextended(${candidate}, 0)) AS ok, pg_backend_pid() AS pid`;
+        SELECT pg_try_advisory_lock(${ingestSessionLockKey(conn, candidate)}) AS ok, pg_backend_pid() AS pid`;
       if (r?.ok) {
         name = candidate;
         pid = r.pid;
@@ -90,7 +91,7 @@ export async function leaseIngestSession(
         if (r?.pid === pid) return true;
         // A new connection (the database restarted): take the lock again.
         const [again] = await conn<{ ok: boolean; pid: number }[]>`
-          SELECT pg_try_advisory_lock(hashtextextended(${clientId}, 0)) AS ok, pg_backend_pid() AS pid`;
+          SELECT pg_try_advisory_lock(${ingestSessionLockKey(conn, clientId)}) AS ok, pg_backend_pid() AS pid`;
         // Not ours any more: remember that, so that the next check tries again.
         pid = again?.ok ? again.pid : 0;
         return Boolean(again?.ok);
@@ -105,7 +106,7 @@ export async function leaseIngestSession(
       const [r] = await conn<{ n: number }[]>`
         SELECT count(*)::int AS n FROM generate_series(0, ${MAX_SLOTS - 1}) slot
         JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
-          AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(${prefix} || slot, 0)
+          AND ((l.classid::bigint << 32) | l.objid::bigint) = ${ingestSessionLockKey(conn, conn`${prefix} || slot`)}
         WHERE ${prefix} || slot <> ${clientId}`;
       return r?.n ?? 0;
     },

@@ -1,5 +1,7 @@
 import type postgres from "postgres";
-import { STATUS_RANK, type StatusReport } from "./protocol";
+import { sqlLiterals } from "@/lib/rules/sql";
+import { ACTIVE_DEVICE_STATUSES, FINAL_DEVICE_STATUSES, movesForward } from "@/lib/rules/statuses";
+import type { StatusReport } from "./protocol";
 
 /**
  * Status ingestion: device reports applied in batches, one statement per batch.
@@ -27,9 +29,7 @@ export function reduceReports(reports: StatusReport[]): { kept: StatusReport[]; 
       best.set(k, r);
       continue;
     }
-    const a = STATUS_RANK[prev.status]!;
-    const b = STATUS_RANK[r.status]!;
-    if (b > a || (b === a && a < 3 && r.progress > prev.progress)) best.set(k, r);
+    if (movesForward(prev, r)) best.set(k, r);
   }
   return { kept: [...best.values()], merged: reports.length - best.size };
 }
@@ -64,6 +64,10 @@ export async function applyReports(sql: postgres.Sql, reports: StatusReport[]): 
   const unknown = kept.filter((_, i) => !known.has(i + 1));
   return { applied, stale: known.size - applied, merged, unknown };
 }
+
+// A row not yet final; and the final statuses (of which a report sets only SUCCESS or FAILED).
+const ACTIVE = sqlLiterals(ACTIVE_DEVICE_STATUSES);
+const FINAL = sqlLiterals(FINAL_DEVICE_STATUSES);
 
 async function applyBatch(sql: postgres.Sql, kept: StatusReport[]) {
   // Rows are locked in id order (the `target` CTE) before anything changes them, as every
@@ -102,7 +106,7 @@ async function applyBatch(sql: postgres.Sql, kept: StatusReport[]) {
     -- nested loop of every report with every report.
     next AS (
       SELECT t.id, t.ord, t.old_status, t.old_progress, t.progress, fv.version AS expected, t.version AS reported,
-        t.old_status IN ('PENDING', 'DOWNLOADING', 'INSTALLING') AS active,
+        t.old_status IN (${sql.unsafe(ACTIVE)}) AS active,
         -- Version drift: SUCCESS with a version other than the one commanded is a failure.
         (t.reported_status = 'SUCCESS' AND t.version IS NOT NULL AND t.version <> fv.version) AS drift,
         CASE
@@ -135,7 +139,7 @@ async function applyBatch(sql: postgres.Sql, kept: StatusReport[]) {
           ELSE s.error_message
         END,
         completed_at = CASE
-          WHEN n.active AND ota_status_rank(n.new_status) > ota_status_rank(s.status) AND n.new_status IN ('SUCCESS', 'FAILED') THEN now()
+          WHEN n.active AND ota_status_rank(n.new_status) > ota_status_rank(s.status) AND n.new_status IN (${sql.unsafe(FINAL)}) THEN now()
           ELSE s.completed_at
         END,
         started_at = CASE WHEN n.active THEN coalesce(s.started_at, now()) ELSE s.started_at END,

@@ -2,6 +2,11 @@ import { TransactionRollbackError } from "drizzle-orm";
 import type postgres from "postgres";
 import type { Db } from "@/lib/db/client";
 import { abortCampaign } from "@/lib/ota/campaigns";
+import { sqlLiterals } from "@/lib/rules/sql";
+import { LIVE_CAMPAIGN_STATUSES, LIVE_DEVICE_STATUSES } from "@/lib/rules/statuses";
+
+const IN_FLIGHT = sqlLiterals(LIVE_DEVICE_STATUSES);
+const LIVE_CAMPAIGN = sqlLiterals(LIVE_CAMPAIGN_STATUSES);
 
 /** What the engine reads of a RUNNING campaign to decide its next step: counters only, O(1). */
 export interface CampaignCounters {
@@ -171,10 +176,10 @@ export async function expireSilentDevices(
     WHERE s.id IN (
         SELECT s2.id FROM ota_device_status s2
         JOIN ota_campaigns c2 ON c2.tenant_id = s2.tenant_id AND c2.id = s2.campaign_id
-        WHERE s2.status IN ('DOWNLOADING', 'INSTALLING')
+        WHERE s2.status IN (${sql.unsafe(IN_FLIGHT)})
           AND s2.last_report_at < least(now(), (SELECT at FROM mark)) - c2.device_timeout_seconds * interval '1 second'
           AND (
-            c2.status NOT IN ('RUNNING', 'PAUSED')
+            c2.status NOT IN (${sql.unsafe(LIVE_CAMPAIGN)})
             OR (s2.probed_at >= s2.last_report_at
                 AND s2.probed_at < (SELECT at FROM mark) - ${opts.graceMs} * interval '1 millisecond')
           )
@@ -184,7 +189,7 @@ export async function expireSilentDevices(
         FOR UPDATE OF s2 SKIP LOCKED
       )
       AND c.tenant_id = s.tenant_id AND c.id = s.campaign_id
-      AND s.status IN ('DOWNLOADING', 'INSTALLING')
+      AND s.status IN (${sql.unsafe(IN_FLIGHT)})
     RETURNING s.id`;
   return rows.length;
 }

@@ -1,6 +1,11 @@
-import { DISPATCH_LOCK } from "@/lib/ota/campaigns";
+import { DISPATCH_LOCK } from "@/lib/db/locks";
+import { sqlLiterals } from "@/lib/rules/sql";
+import { LIVE_CAMPAIGN_STATUSES, LIVE_DEVICE_STATUSES } from "@/lib/rules/statuses";
 import { commandFor, publishAll, type CampaignForDispatch, type DispatchDeps } from "./dispatch";
 import { commandTopic } from "./protocol";
+
+const IN_FLIGHT = sqlLiterals(LIVE_DEVICE_STATUSES);
+const LIVE_CAMPAIGN = sqlLiterals(LIVE_CAMPAIGN_STATUSES);
 
 /** Devices probed per transaction. */
 const CHUNK = 1000;
@@ -28,7 +33,7 @@ export async function probeSilentDevices(deps: DispatchDeps): Promise<ProbeStats
   if (!deps.mqtt.connected) return stats;
   const campaigns = await deps.sql<{ id: number; tenant_id: string }[]>`
     SELECT id, tenant_id FROM ota_campaigns
-    WHERE status IN ('RUNNING', 'PAUSED') AND downloading + installing > 0
+    WHERE status IN (${deps.sql.unsafe(LIVE_CAMPAIGN)}) AND downloading + installing > 0
       ${deps.tenants ? deps.sql`AND tenant_id = ANY(${deps.tenants})` : deps.sql``}
     ORDER BY id`;
   for (const c of campaigns) {
@@ -64,13 +69,13 @@ async function probeChunk(
              fv.file_size_bytes, fv.storage_key
       FROM ota_campaigns c
       JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
-      WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status IN ('RUNNING', 'PAUSED')`;
+      WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status IN (${tx.unsafe(LIVE_CAMPAIGN)})`;
     if (!c) return { claimed: 0, acked: 0 };
     // Silent for the timeout, and not yet probed since its last report.
     const rows = await tx<{ id: string; device_id: string }[]>`
       SELECT id, device_id FROM ota_device_status
       WHERE tenant_id = ${tenantId} AND campaign_id = ${campaignId}
-        AND status IN ('DOWNLOADING', 'INSTALLING')
+        AND status IN (${tx.unsafe(IN_FLIGHT)})
         AND last_report_at < now() - ${c.device_timeout_seconds} * interval '1 second'
         AND (probed_at IS NULL OR probed_at < last_report_at)
       ORDER BY id

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { IDENTIFIER_PATTERN } from "@/lib/rules/identifiers";
+import { isReportStatus, type ReportStatus } from "@/lib/rules/statuses";
 
 /**
- * The device contract (task 2's topics and payloads, plus `size` and `version`).
- * Real firmware is written against docs/device-protocol.md; the worker and the
+ * The device contract: topics and payloads. Real firmware is written against
+ * docs/device-protocol.md; the worker and the
  * device simulator both use this module, so the two cannot drift apart.
  */
 
@@ -52,29 +54,17 @@ export const OtaCommandPayload = z.object({
 }) satisfies z.ZodType<OtaCommand, unknown>;
 export type OtaCommandPayload = z.infer<typeof OtaCommandPayload>;
 
-export const REPORT_STATUSES = ["DOWNLOADING", "INSTALLING", "SUCCESS", "FAILED"] as const;
-export type ReportStatus = (typeof REPORT_STATUSES)[number];
+// The report statuses live in lib/rules/statuses.ts; re-exported for bench/ (import them from there).
+export type { ReportStatus };
 
-/** How far along a status is: a device row only ever moves to a higher rank. */
-export const STATUS_RANK: Record<string, number> = {
-  PENDING: 0,
-  DOWNLOADING: 1,
-  INSTALLING: 2,
-  SUCCESS: 3,
-  FAILED: 3,
-  SKIPPED: 3,
-};
-
-// A topic level as the API allows it for tenants and devices: no '/', '+', '#' or NUL.
-const LEVEL = "[A-Za-z0-9._-]{1,64}";
-const STATUS_TOPIC = new RegExp(`^tenant/(${LEVEL})/device/(${LEVEL})/ota/status$`);
+// Tenant and device levels follow the API's identifier rule: no '/', '+', '#' or NUL.
+const STATUS_TOPIC = new RegExp(`^tenant/(${IDENTIFIER_PATTERN})/device/(${IDENTIFIER_PATTERN})/ota/status$`);
 
 export function parseStatusTopic(topic: string): { tenantId: string; deviceId: string } | null {
   const m = STATUS_TOPIC.exec(topic);
   return m ? { tenantId: m[1]!, deviceId: m[2]! } : null;
 }
 
-const STATUSES = new Set<string>(REPORT_STATUSES);
 const clip = (v: unknown, max: number): string | null | undefined =>
   v === undefined || v === null ? null : typeof v === "string" ? cut(v.replace(/\0/g, ""), max) || null : undefined;
 
@@ -102,7 +92,7 @@ export function parseStatusPayload(json: unknown): Omit<StatusReport, "tenantId"
     return null;
   if (typeof o.status !== "string") return null;
   const status = o.status.toUpperCase();
-  if (!STATUSES.has(status)) return null;
+  if (!isReportStatus(status)) return null;
   let progress = 0;
   if (o.progress !== undefined && o.progress !== null) {
     if (typeof o.progress !== "number" || !Number.isFinite(o.progress)) return null;
@@ -111,7 +101,7 @@ export function parseStatusPayload(json: unknown): Omit<StatusReport, "tenantId"
   const error = clip(o.error, 1000);
   const version = clip(o.version, 50);
   if (error === undefined || version === undefined) return null;
-  return { campaignId, status: status as ReportStatus, progress, error, version };
+  return { campaignId, status, progress, error, version };
 }
 
 /** A parsed report, with where it came from (the topic names the tenant and the device). */

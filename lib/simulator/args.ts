@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { IDENTIFIER, IDENTIFIER_RULE } from "@/lib/rules/identifiers";
 
 export const SIMULATE_USAGE = `Usage: npm run simulate -- --tenant T [--group G | --devices a,b,c] [options]
 
@@ -17,7 +18,7 @@ Devices whose id contains "-fail-" always fail. MQTT_URL, MQTT_USERNAME and
 MQTT_PASSWORD name the broker.`;
 
 // The API's identifier rule: tenant and device ids become MQTT topic levels.
-const Id = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters: letters, digits, '.', '_' or '-'");
+const Id = z.string().regex(IDENTIFIER, IDENTIFIER_RULE);
 const IdList = z
   .string()
   .transform((s) =>

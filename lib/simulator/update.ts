@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { OtaCommandPayload, ReportStatus } from "@/lib/rollout/protocol";
+import type { OtaCommandPayload } from "@/lib/rollout/protocol";
+import type { ReportStatus } from "@/lib/rules/statuses";
 import { downloadFirmware, DownloadError } from "./download";
 
 /** How a device (mis)behaves. Rates are probabilities from 0 to 1, drawn per command. */

@@ -15,20 +15,27 @@ import {
   unique,
   varchar,
 } from "drizzle-orm/pg-core";
+import { CANARY_PERCENT } from "../../rules/canary";
+import { sqlLiterals } from "../../rules/sql";
+import {
+  CAMPAIGN_STATUSES,
+  LIVE_DEVICE_STATUSES,
+  DEVICE_STATUSES,
+  type CampaignStatus,
+  type DeviceStatus,
+} from "../../rules/statuses";
 import { firmwareVersions } from "./firmware";
 import { tenantIsolation } from "./rls";
 import { tenants } from "./tenants";
 
-export const CAMPAIGN_STATUSES = ["CREATED", "RUNNING", "PAUSED", "COMPLETED", "ABORTED"] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+// The statuses live in lib/rules/statuses.ts; re-exported for the code that reads them with the schema.
+export { CAMPAIGN_STATUSES, DEVICE_STATUSES, type CampaignStatus, type DeviceStatus };
 export const ROLLOUT_STRATEGIES = ["linear", "canary"] as const;
 export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
-export const DEVICE_STATUSES = ["PENDING", "DOWNLOADING", "INSTALLING", "SUCCESS", "FAILED", "SKIPPED"] as const;
-export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 export const CAMPAIGN_PHASES = ["canary", "rollout"] as const;
 export type CampaignPhase = (typeof CAMPAIGN_PHASES)[number];
 
-/** Task 1's campaigns table, column for column (later columns are added, never renamed). */
+/** The campaigns table of drizzle/0000_init.sql, column for column (later columns are added, never renamed). */
 export const otaCampaigns = pgTable(
   "ota_campaigns",
   {
@@ -51,7 +58,7 @@ export const otaCampaigns = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     createdBy: text("created_by"),
     // ── Added by the rollout engine (migration 0002) ──
-    // canary: the first ceil(eligible × canary_percent / 100) eligible devices (at least one),
+    // canary: the first canarySize(eligible, canary_percent) eligible devices (lib/rules/canary.ts),
     // flagged on their rows at creation; canary_size is that count.
     canaryPercent: integer("canary_percent").notNull().default(5),
     canarySize: integer("canary_size").notNull().default(0),
@@ -75,14 +82,20 @@ export const otaCampaigns = pgTable(
     lastDispatchSlot: bigint("last_dispatch_slot", { mode: "number" }),
   },
   (t) => [
-    check("ota_campaigns_rollout_strategy_check", sql`${t.rolloutStrategy} IN ('linear', 'canary')`),
-    check("ota_campaigns_status_check", sql`${t.status} IN ('CREATED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED')`),
-    check("ota_campaigns_phase_check", sql`${t.phase} IN ('canary', 'rollout')`),
-    check("ota_campaigns_canary_percent_check", sql`${t.canaryPercent} BETWEEN 1 AND 50`),
+    check(
+      "ota_campaigns_rollout_strategy_check",
+      sql`${t.rolloutStrategy} IN (${sql.raw(sqlLiterals(ROLLOUT_STRATEGIES))})`,
+    ),
+    check("ota_campaigns_status_check", sql`${t.status} IN (${sql.raw(sqlLiterals(CAMPAIGN_STATUSES))})`),
+    check("ota_campaigns_phase_check", sql`${t.phase} IN (${sql.raw(sqlLiterals(CAMPAIGN_PHASES))})`),
+    check(
+      "ota_campaigns_canary_percent_check",
+      sql`${t.canaryPercent} BETWEEN ${sql.raw(String(CANARY_PERCENT.min))} AND ${sql.raw(String(CANARY_PERCENT.max))}`,
+    ),
     check("ota_campaigns_abort_min_devices_check", sql`${t.abortMinDevices} >= 1`),
     check("ota_campaigns_device_timeout_check", sql`${t.deviceTimeoutSeconds} >= 1`),
     check("ota_campaigns_max_in_flight_check", sql`${t.maxInFlight} IS NULL OR ${t.maxInFlight} >= 1`),
-    // Task 1's firmware FK (ON DELETE RESTRICT), with the tenant in the key: foreign keys ignore
+    // The original firmware FK (ON DELETE RESTRICT), with the tenant in the key: foreign keys ignore
     // RLS, so this is what stops a campaign from naming another tenant's firmware.
     foreignKey({
       name: "ota_campaigns_firmware_fk",
@@ -96,7 +109,7 @@ export const otaCampaigns = pgTable(
   ],
 );
 
-/** Task 1's per-device status table, column for column. */
+/** The per-device status table of drizzle/0000_init.sql, column for column. */
 export const otaDeviceStatus = pgTable(
   "ota_device_status",
   {
@@ -127,12 +140,9 @@ export const otaDeviceStatus = pgTable(
     probeCount: integer("probe_count").notNull().default(0),
   },
   (t) => [
-    check(
-      "ota_device_status_status_check",
-      sql`${t.status} IN ('PENDING', 'DOWNLOADING', 'INSTALLING', 'SUCCESS', 'FAILED', 'SKIPPED')`,
-    ),
+    check("ota_device_status_status_check", sql`${t.status} IN (${sql.raw(sqlLiterals(DEVICE_STATUSES))})`),
     check("ota_device_status_progress_pct_check", sql`${t.progressPct} >= 0 AND ${t.progressPct} <= 100`),
-    // Task 1's campaign FK (ON DELETE CASCADE), with the tenant in the key (see above).
+    // The original campaign FK (ON DELETE CASCADE), with the tenant in the key (see above).
     foreignKey({
       name: "ota_device_status_campaign_fk",
       columns: [t.tenantId, t.campaignId],
@@ -151,7 +161,7 @@ export const otaDeviceStatus = pgTable(
       .where(sql`status = 'PENDING'`),
     index("idx_ota_device_status_in_flight")
       .on(t.tenantId, t.campaignId)
-      .where(sql`status IN ('DOWNLOADING', 'INSTALLING')`),
+      .where(sql`status IN (${sql.raw(sqlLiterals(LIVE_DEVICE_STATUSES))})`),
     index("idx_ota_device_status_device").on(t.tenantId, t.deviceId),
     tenantIsolation("ota_device_status"),
   ],

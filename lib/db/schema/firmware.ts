@@ -2,7 +2,7 @@ import { bigint, index, pgTable, serial, text, timestamp, unique, varchar } from
 import { tenantIsolation } from "./rls";
 import { tenants } from "./tenants";
 
-/** Task 1's firmware registry, column for column. */
+/** The firmware registry of drizzle/0000_init.sql, column for column. */
 export const firmwareVersions = pgTable(
   "firmware_versions",
   {
@@ -23,7 +23,7 @@ export const firmwareVersions = pgTable(
     storageKey: text("storage_key"),
   },
   (t) => [
-    // NULLS NOT DISTINCT (a deliberate change from task 1): two firmware with the same
+    // NULLS NOT DISTINCT (deliberate; see docs/architecture.md): two firmware with the same
     // version and no device type are the same firmware, so the second must conflict.
     // Lets other tables reference (tenant_id, id), so a row can never point at another tenant's firmware.
     unique("uq_firmware_versions_tenant_id").on(t.tenantId, t.id),

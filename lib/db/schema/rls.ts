@@ -9,7 +9,7 @@ import { pgPolicy } from "drizzle-orm/pg-core";
 export const APP_ROLE = "flotilla_app";
 
 /**
- * Task 1's tenant-isolation policy, applied to every tenant table. `current_setting(…, true)`
+ * The tenant-isolation policy, applied to every tenant table. `current_setting(…, true)`
  * returns NULL when no tenant is set, so a query without a tenant sees nothing.
  */
 export const tenantIsolation = (table: string) =>

@@ -23,11 +23,18 @@ export interface BenchArgs {
   out: string;
   /** Write bench/results/latest.* even for a non-default run. */
   latest: boolean;
+  /** One figure alone (`download`): its own result files, never latest.*. */
+  only: "all" | "download";
+  /** Concurrent clients of the device-download figure, one download each per round. */
+  downloadClients: number;
+  /** Size of the stored firmware those clients download, in MiB. */
+  downloadMib: number;
 }
 
 const USAGE = `npm run bench -- [--devices 100000] [--sample 100000] [--apply-sample 20000] [--flood DEVICES]
                     [--broker aedes|mosquitto]
                     [--publishers 4] [--window 500] [--probe-gap-ms 5] [--ingest-tick-ms 10000]
+                    [--download-clients 200] [--download-mib 16] [--only download]
                     [--out bench/results] [--latest]
 DATABASE_URL / MQTT_URL: use those servers (a database of its own is created and dropped).`;
 
@@ -46,6 +53,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       "ingest-tick-ms": { type: "string", default: "10000" },
       out: { type: "string", default: "bench/results" },
       latest: { type: "boolean", default: false },
+      only: { type: "string", default: "all" },
+      "download-clients": { type: "string", default: "200" },
+      "download-mib": { type: "string", default: "16" },
       help: { type: "boolean", default: false },
     },
   });
@@ -62,6 +72,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   const devices = int("devices", values.devices, 1000, 10_000_000);
   if (values.broker !== "aedes" && values.broker !== "mosquitto")
     throw new Error(`--broker must be aedes or mosquitto\n${USAGE}`);
+  if (values.only !== "all" && values.only !== "download") throw new Error(`--only must be download\n${USAGE}`);
   const sample = int("sample", values.sample ?? String(Math.min(devices, 100_000)), 1000, 10_000_000);
   return {
     devices,
@@ -75,5 +86,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     ingestTickMs: int("ingest-tick-ms", values["ingest-tick-ms"], 100, 3_600_000),
     out: values.out!,
     latest: values.latest!,
+    only: values.only,
+    downloadClients: int("download-clients", values["download-clients"], 1, 1000),
+    downloadMib: int("download-mib", values["download-mib"], 1, 256),
   };
 }

@@ -3,8 +3,9 @@ import fs from "node:fs";
 import readline from "node:readline";
 
 /**
- * The bench's child processes: the worker under test, the broker, the publishers and
- * the API probe each run in a process of their own, as they would in production, so
+ * The bench's child processes: the worker under test, the broker, the publishers, the
+ * API probe, the web server, the bare file server and the download clients each run in a
+ * process of their own, as they would in production, so
  * that no figure is bent by sharing an event loop with the load generator.
  *
  * Every child started here is tracked, and `stopAll` ends them by their own PID.
@@ -26,14 +27,17 @@ export interface BenchChild {
   stop: (graceMs?: number) => Promise<void>;
 }
 
-/** Runs `node --import tsx <script>` with `env`; stdout lines that are JSON are messages. */
+/** Runs `node --import tsx <script> [args]` with `env`; stdout lines that are JSON are messages. */
 export function spawnTsx(
   name: string,
   script: string,
   env: NodeJS.ProcessEnv,
-  opts: { logFile?: string } = {},
+  opts: { logFile?: string; args?: string[] } = {},
 ): BenchChild {
-  const proc = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", script, ...(opts.args ?? [])], {
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const messages: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];

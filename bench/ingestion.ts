@@ -86,7 +86,6 @@ export async function measureIngestion(opts: {
     await pub.next("ready", 30_000);
     opts.onStart();
     pub.send({ cmd: "go" });
-    const expected = opts.flood * 3;
     const pubs: { done: PublisherDone | null } = { done: null };
     const finishing = pub.next<PublisherDone>("done", 3_600_000).then((d) => (pubs.done = d));
 

@@ -6,6 +6,8 @@ import type { DeliveryResult } from "./broker-ceiling";
 import type { DbFigures } from "./db-ceilings";
 import type { Plan } from "./diagnostics";
 import type { DispatchResult } from "./dispatch";
+import { downloadDetails, downloadRow } from "./download-report";
+import type { DownloadFigure } from "./downloads";
 import type { IngestionResult } from "./ingestion";
 import type { ProbeKind } from "./procs/api-probe";
 import type { CpuShare } from "./cpu";
@@ -59,6 +61,8 @@ export interface BenchResult {
     met: boolean;
   };
   memory: { worker_peak_mib: number | null; by_phase_mib: Record<string, number>; how: string };
+  /** Device downloads through the web server beside a bare node:http server (absent in results before it). */
+  downloads?: DownloadFigure;
   counters: { exact: boolean; counters: Record<string, number>; rows: Record<string, number> };
   /** Per phase: the machine's busy share, and cores' worth used by the worker, broker, PostgreSQL backends, probe, bench. */
   cpu: Record<string, CpuShare>;
@@ -76,8 +80,8 @@ export function machineInfo(loadStart: number[]): BenchResult["machine"] {
   };
 }
 
-/** What the figures depend on: the engine, its schema and the two API routes probed. */
-const ENGINE_PATHS = ["lib", "worker", "drizzle", "app/customer/ota/campaigns/[id]"];
+/** What the figures depend on: the engine, its schema, the two API routes probed and the web server. */
+const ENGINE_PATHS = ["lib", "worker", "drizzle", "app/customer/ota/campaigns/[id]", "scripts/web-server.ts"];
 
 export function gitInfo(): BenchResult["git"] {
   try {
@@ -107,7 +111,7 @@ export function toMarkdown(r: BenchResult): string {
   const lines = [
     `# Flotilla benchmark: ${n(r.devices)} devices`,
     "",
-    `${r.finished_at} · ${r.machine.cpus} × ${r.machine.cpu_model}, ${r.machine.mem_gib} GiB · Node ${r.machine.node} · ${r.postgres.version} (${r.postgres.kind}) · ${r.broker.version} (${r.broker.kind}${r.broker.managed ? ", started by the bench" : ", external"}) · git ${r.git.commit}${r.git.dirty ? " (with uncommitted changes under lib/, worker/, drizzle/ or the probed routes)" : ""} · load average at start ${r.machine.loadavg_start.join(" / ")} · run took ${r.duration_s} s`,
+    `${r.finished_at} · ${r.machine.cpus} × ${r.machine.cpu_model}, ${r.machine.mem_gib} GiB · Node ${r.machine.node} · ${r.postgres.version} (${r.postgres.kind}) · ${r.broker.version} (${r.broker.kind}${r.broker.managed ? ", started by the bench" : ", external"}) · git ${r.git.commit}${r.git.dirty ? " (with uncommitted changes under lib/, worker/, drizzle/, the probed routes or the web server)" : ""} · load average at start ${r.machine.loadavg_start.join(" / ")} · run took ${r.duration_s} s`,
     "",
     "| figure | engine | raw ceiling (same run) | ratio | target | met |",
     "| --- | --- | --- | --- | --- | --- |",
@@ -117,6 +121,7 @@ export function toMarkdown(r: BenchResult): string {
     `| campaign detail during ingestion (median / p99) | ${during?.detail ? `${during.detail.median_ms} / ${during.detail.p99_ms} ms` : "—"} | — | — | median < 10 ms at 1,000,000 devices | ${mark(r.latency.met)} |`,
     `| device page, offset 0 (median / p99) | ${during?.page_first ? `${during.page_first.median_ms} / ${during.page_first.p99_ms} ms` : "—"} | — | — | — | |`,
     `| device page, offset ${n(Math.floor(r.devices / 2 / 50) * 50)} (median / p99) | ${during?.page_deep ? `${during.page_deep.median_ms} / ${during.page_deep.p99_ms} ms` : "—"} | — | — | — | |`,
+    ...(r.downloads ? [downloadRow(r.downloads)] : []),
     `| worker peak memory (VmHWM) | ${r.memory.worker_peak_mib === null ? "—" : `${round(r.memory.worker_peak_mib, 0)} MiB`} | — | — | — | |`,
     "",
     "## Details",
@@ -156,6 +161,7 @@ export function toMarkdown(r: BenchResult): string {
     "",
     `${r.setup.probe}. ${r.latency.errors.length ? `Errors: ${r.latency.errors.join("; ")}` : "No errors."}`,
     "",
+    ...(r.downloads ? downloadDetails(r.downloads) : []),
     "### Statements explained",
     "",
     "EXPLAIN (ANALYZE, BUFFERS) of the engine's own statements, recorded as it sends them and replayed in transactions that are rolled back: one ingestion batch of 2000 on the scratch campaign and on the bench campaign (after dispatch, before the flood), the tick's timeout sweep with the fleet in flight, and after the flood each SELECT of the detail and device-page routes (inside withTenant, under the RLS role; numbered in the order the route sends them).",

@@ -17,6 +17,8 @@ import { copyCeiling, createBenchCampaign, liftRateLimit } from "./creation";
 import { dbFigures } from "./db-ceilings";
 import { countersExact, explainBeforeFlood, explainRoutes } from "./diagnostics";
 import { measureDispatch } from "./dispatch";
+import { downloadOnlyMarkdown, writeDownloadResults, type DownloadOnlyResult } from "./download-report";
+import { ensureWebBuild, measureDownloads } from "./downloads";
 import { buildFleet } from "./fleet";
 import { measureIngestion } from "./ingestion";
 import { startProbe } from "./latency";
@@ -53,7 +55,7 @@ async function main(): Promise<number> {
 
   try {
     log(
-      `${args.devices.toLocaleString("en-US")} devices; ceilings and diagnostics on ${args.sample.toLocaleString("en-US")}; ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(" ")}`,
+      `${args.only === "download" ? `device downloads only: ${args.downloadClients} clients × ${args.downloadMib} MiB` : `${args.devices.toLocaleString("en-US")} devices; ceilings and diagnostics on ${args.sample.toLocaleString("en-US")}`}; ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(" ")}`,
     );
     services = await startBenchServices(args, log);
     const authSecret = randomBytes(32).toString("base64url");
@@ -71,6 +73,34 @@ async function main(): Promise<number> {
       ...(broker.kind === "mosquitto" && broker.pid ? { broker: broker.pid } : {}),
     }));
     const cpu: Record<string, CpuShare> = {};
+    // Before anything is measured: a missing build is made now, not after minutes of figures.
+    const build = await ensureWebBuild(log);
+    const downloadOpts = {
+      sql: handle.sql,
+      databaseUrl: services.databaseUrl,
+      authSecret,
+      tmpDir: services.tmpDir,
+      clients: args.downloadClients,
+      mib: args.downloadMib,
+      build,
+      meter,
+      log,
+    };
+    if (args.only === "download") {
+      const only: DownloadOnlyResult = {
+        only: "download",
+        downloads: await measureDownloads(downloadOpts),
+        finished_at: new Date().toISOString(),
+        duration_s: Math.round((performance.now() - started) / 1000),
+        git: gitInfo(),
+        machine: machineInfo(loadStart),
+        postgres: services.postgres,
+      };
+      const files = writeDownloadResults(args.out, only);
+      console.log(`\n${downloadOnlyMarkdown(only)}`);
+      log(`wrote ${files.join(", ")}`);
+      return 0;
+    }
 
     let t = performance.now();
     const fleet = await buildFleet(handle.sql, "fleet", args.devices);
@@ -181,6 +211,11 @@ async function main(): Promise<number> {
 
     const plans = await explainRoutes(handle, services.databaseUrl, fleet, creation.campaignId);
     const counters = await countersExact(handle, creation.campaignId);
+    // Last, so that no other figure shares the machine with it.
+    const downloads = await measureDownloads(downloadOpts);
+    log(
+      `device downloads: ${downloads.server.mb_per_s} MB/s, bare node:http ${downloads.ceiling.mb_per_s} MB/s (${downloads.ratio} ×)`,
+    );
 
     const detailMedian = latency.byPhase.ingest?.detail?.median_ms ?? NaN;
     const result: BenchResult = {
@@ -244,6 +279,7 @@ async function main(): Promise<number> {
       },
       counters,
       cpu,
+      downloads,
     };
     const files = writeResults(args.out, result, isDefault || args.latest);
     console.log(`\n${toMarkdown(result)}`);

@@ -1,6 +1,7 @@
 import type { DbHandle } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
-import { createCampaign, refreshStatisticsAfterCreate, transitionCampaign } from "@/lib/ota/campaigns";
+import { createCampaign, transitionCampaign } from "@/lib/ota/campaigns";
+import { refreshStatisticsAfterCreate } from "@/lib/ota/statistics";
 import { CampaignCreate } from "@/lib/ota/schemas";
 
 export const INITIAL_VERSION = "1.0.0";
@@ -50,7 +51,7 @@ export async function startCampaign(handle: DbHandle, firmwareId: number, s: Cam
     device_timeout_seconds: s.deviceTimeoutSeconds,
   });
   const c = await withTenant(handle.db, TENANT, (tx) => createCampaign(tx, TENANT, body, "chaos"));
-  refreshStatisticsAfterCreate(handle.db, c.total_devices);
+  await refreshStatisticsAfterCreate(handle.db, c.total_devices);
   await withTenant(handle.db, TENANT, (tx) => transitionCampaign(tx, TENANT, c.id, "start", "chaos"));
   return c.id;
 }

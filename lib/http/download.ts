@@ -3,18 +3,40 @@ import type http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { DbOrTx } from "@/lib/db/client";
-import { planFirmwareDownload, type DownloadPlan, type DownloadRequest } from "@/lib/ota/download";
+import { authorizeDownload, type DownloadableFile } from "@/lib/ota/download";
 import { IdPath } from "@/lib/ota/schemas";
 import { parsePath } from "./parse";
+import { parseRange } from "./range";
 import { errorResponse } from "./respond";
 
 /**
  * The device download (`GET|HEAD /firmware/{id}/download?exp&sig`) on the wire, in two
- * transports over one plan (`planFirmwareDownload`): a web `Response` for the Next route
- * handler (used by `next dev` and by tests that call the handler), and a Node response for
- * the production web server, which serves this path itself because Next drops a route
- * handler's Content-Length (docs/decisions/0005-device-downloads-outside-next.md).
+ * transports over one plan: a web `Response` for the Next route handler (used by `next dev`
+ * and by tests that call the handler), and a Node response for the production web server,
+ * which serves this path itself because Next drops a route handler's Content-Length
+ * (docs/decisions/0005-device-downloads-outside-next.md). The domain (lib/ota/download.ts)
+ * checks the signature and names the file; everything HTTP about it is here.
  */
+
+/** What a device's download request asked for: the signed URL's query and its range headers. */
+export interface DownloadRequest {
+  exp: string | null;
+  sig: string | null;
+  range: string | null;
+  ifRange: string | null;
+}
+
+/**
+ * The answer to a download, as values: the transport writes the status and headers and
+ * streams `body`'s bytes from disk. `body` is null when there is nothing to send (416, an
+ * empty file); a HEAD request gets the same plan and sends no body.
+ */
+export interface DownloadPlan {
+  status: 200 | 206 | 416;
+  headers: Record<string, string>;
+  /** The stored file and the inclusive byte range of it to send. */
+  body: { path: string; start: number; end: number } | null;
+}
 
 /** What the plan needs from a request URL and its headers. */
 export function downloadRequest(url: URL, header: (name: string) => string | null): DownloadRequest {
@@ -24,6 +46,44 @@ export function downloadRequest(url: URL, header: (name: string) => string | nul
     range: header("range"),
     ifRange: header("if-range"),
   };
+}
+
+/**
+ * The file whole or, for a `Range` request, as 206 with just that slice, so that an
+ * interrupted download resumes; `If-Range` resumes only while the ETag still matches.
+ */
+export function downloadPlan(file: DownloadableFile, range: string | null, ifRange: string | null): DownloadPlan {
+  const headers: Record<string, string> = {
+    "Accept-Ranges": "bytes",
+    "Content-Type": "application/octet-stream",
+    "Content-Disposition": `attachment; filename="firmware-${file.version.replace(/[^\w.-]/g, "_")}.bin"`,
+    "Cache-Control": "private, max-age=0",
+    ...(file.sha256 ? { ETag: `"${file.sha256}"` } : {}),
+  };
+  const wanted = parseRange(ifRange && ifRange !== headers.ETag ? null : range, file.sizeBytes);
+  if (wanted === "unsatisfiable") {
+    return { status: 416, headers: { ...headers, "Content-Range": `bytes */${file.sizeBytes}` }, body: null };
+  }
+  const [start, end] = wanted ?? [0, file.sizeBytes - 1];
+  const length = file.sizeBytes === 0 ? 0 : end - start + 1;
+  return {
+    status: wanted ? 206 : 200,
+    headers: {
+      ...headers,
+      "Content-Length": String(length),
+      ...(wanted ? { "Content-Range": `bytes ${start}-${end}/${file.sizeBytes}` } : {}),
+    },
+    body: length === 0 ? null : { path: file.path, start, end },
+  };
+}
+
+/** The signature checked (403), the file found (404), then the plan for the request's range. */
+export async function planFirmwareDownload(
+  db: DbOrTx,
+  firmwareId: number,
+  req: DownloadRequest,
+): Promise<DownloadPlan> {
+  return downloadPlan(await authorizeDownload(db, firmwareId, req.exp, req.sig), req.range, req.ifRange);
 }
 
 /** The download as a web Response (the Next route handler's transport). */

@@ -2,66 +2,38 @@ import { firmwareDir, requireAuthSecret } from "@/lib/config";
 import type { DbOrTx } from "@/lib/db/client";
 import { Forbidden } from "@/lib/errors";
 import { storedFirmwareForDownload } from "./firmware";
-import { parseRange } from "./range";
 import { verifyDownloadSignature } from "./signed-url";
 import { storedPath } from "./storage";
 
-/** What a device's download request asked for: the signed URL's query and its range headers. */
-export interface DownloadRequest {
-  exp: string | null;
-  sig: string | null;
-  range: string | null;
-  ifRange: string | null;
+/** A stored firmware file that a device may download, as plain values. */
+export interface DownloadableFile {
+  /** The file on disk. */
+  path: string;
+  sizeBytes: number;
+  sha256: string | null;
+  version: string;
 }
 
 /**
- * The answer to a download, as values: the transport (the Next route handler, or the web
- * server's own download path, see docs/decisions/0005) writes the status and headers and
- * streams `body`'s bytes from disk. `body` is null when there is nothing to send (416, an
- * empty file); a HEAD request gets the same plan and sends no body.
+ * CROSS-TENANT PATH (reviewed): a device's download is authorised by its signed URL
+ * (`exp`, `sig`), not by a user. The signature is checked first (Forbidden for a missing,
+ * wrong or expired one), then the stored file is looked up by id alone (NotFound for
+ * firmware that has no stored file). How the bytes travel (ranges, headers, streaming) is
+ * the transport's (docs/decisions/0005-device-downloads-outside-next.md).
  */
-export interface DownloadPlan {
-  status: 200 | 206 | 416;
-  headers: Record<string, string>;
-  /** The stored file and the inclusive byte range of it to send. */
-  body: { path: string; start: number; end: number } | null;
-}
-
-/**
- * A device's firmware download: the signed URL is checked first (403 for a missing,
- * wrong or expired signature), then the stored file is served whole or, for a
- * `Range` request, as 206 with just that slice, so that an interrupted download resumes.
- */
-export async function planFirmwareDownload(
+export async function authorizeDownload(
   db: DbOrTx,
   firmwareId: number,
-  req: DownloadRequest,
-): Promise<DownloadPlan> {
-  const ok = verifyDownloadSignature(firmwareId, req.exp, req.sig, requireAuthSecret());
+  exp: string | null,
+  sig: string | null,
+): Promise<DownloadableFile> {
+  const ok = verifyDownloadSignature(firmwareId, exp, sig, requireAuthSecret());
   if (!ok) throw new Forbidden("Download link is missing its signature, or it is wrong or expired");
   const fw = await storedFirmwareForDownload(db, firmwareId);
-  const headers: Record<string, string> = {
-    "Accept-Ranges": "bytes",
-    "Content-Type": "application/octet-stream",
-    "Content-Disposition": `attachment; filename="firmware-${fw.version.replace(/[^\w.-]/g, "_")}.bin"`,
-    "Cache-Control": "private, max-age=0",
-    ...(fw.sha256 ? { ETag: `"${fw.sha256}"` } : {}),
-  };
-  // If-Range: resume only if the file is still the one the device started on.
-  const rangeHeader = req.ifRange && req.ifRange !== headers.ETag ? null : req.range;
-  const range = parseRange(rangeHeader, fw.sizeBytes);
-  if (range === "unsatisfiable") {
-    return { status: 416, headers: { ...headers, "Content-Range": `bytes */${fw.sizeBytes}` }, body: null };
-  }
-  const [start, end] = range ?? [0, fw.sizeBytes - 1];
-  const length = fw.sizeBytes === 0 ? 0 : end - start + 1;
   return {
-    status: range ? 206 : 200,
-    headers: {
-      ...headers,
-      "Content-Length": String(length),
-      ...(range ? { "Content-Range": `bytes ${start}-${end}/${fw.sizeBytes}` } : {}),
-    },
-    body: length === 0 ? null : { path: storedPath(firmwareDir(), fw.storageKey), start, end },
+    path: storedPath(firmwareDir(), fw.storageKey),
+    sizeBytes: fw.sizeBytes,
+    sha256: fw.sha256,
+    version: fw.version,
   };
 }

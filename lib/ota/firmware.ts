@@ -1,10 +1,10 @@
 import { and, count, desc, eq } from "drizzle-orm";
-import type { Tx } from "@/lib/db/client";
-import type { DbOrTx } from "@/lib/db/client";
+import type { DbOrTx, Tx } from "@/lib/db/client";
 import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
-import { Conflict, NotFound } from "@/lib/errors";
+import { publicUrl, requireAuthSecret } from "@/lib/config";
+import { BadRequest, Conflict, NotFound } from "@/lib/errors";
 import type { FirmwareCreate, FirmwareUploadMetadata, FirmwareListQuery } from "./schemas";
-import { firmwareDownloadPath } from "./signed-url";
+import { firmwareDownloadPath, signDownloadUrl } from "./signed-url";
 import type { Stored } from "./storage";
 
 type FirmwareRow = typeof firmwareVersions.$inferSelect;
@@ -74,6 +74,21 @@ export async function getFirmware(tx: DbOrTx, tenantId: string, firmwareId: numb
 
 /** How long an operator's download link stays valid. */
 export const OPERATOR_LINK_TTL_SECONDS = 3600;
+
+/**
+ * A fresh signed download link for an operator (`{"url", "expires_at"}`, valid for
+ * OPERATOR_LINK_TTL_SECONDS), for firmware that Flotilla stores: firmware registered by URL
+ * is a BadRequest (its own file_url is the link).
+ */
+export async function firmwareDownloadLink(tx: DbOrTx, tenantId: string, firmwareId: number, now = new Date()) {
+  const fw = await getFirmware(tx, tenantId, firmwareId);
+  if (!fw.storageKey) throw new BadRequest("Firmware is registered by URL, not stored by Flotilla: use its file_url");
+  const expiresAt = new Date(now.getTime() + OPERATOR_LINK_TTL_SECONDS * 1000);
+  return {
+    url: `${publicUrl()}${signDownloadUrl(fw.id, expiresAt, requireAuthSecret())}`,
+    expires_at: expiresAt.toISOString(),
+  };
+}
 
 const DUPLICATE = "Firmware version already exists for this device type";
 

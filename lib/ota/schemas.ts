@@ -1,15 +1,16 @@
 import { z } from "zod";
-import { CAMPAIGN_STATUSES, DEVICE_STATUSES, ROLLOUT_STRATEGIES } from "@/lib/db/schema/campaigns";
+import { ROLLOUT_STRATEGIES } from "@/lib/db/schema/campaigns";
+import { CANARY_PERCENT } from "@/lib/rules/canary";
+import { IDENTIFIER, IDENTIFIER_RULE } from "@/lib/rules/identifiers";
+import { CAMPAIGN_STATUSES, DEVICE_STATUSES } from "@/lib/rules/statuses";
 
 /**
  * Every request shape of the API, validated here and described by /openapi.json
  * from the same objects, so that the two cannot drift.
  */
 
-// device_id and group_id become MQTT topic levels and URL segments.
-export const Identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters: letters, digits, '.', '_' or '-'");
+// device_id and group_id become MQTT topic levels and URL segments (lib/rules/identifiers.ts).
+export const Identifier = z.string().regex(IDENTIFIER, IDENTIFIER_RULE);
 const SHA256 = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters")
@@ -62,8 +63,8 @@ export const CampaignCreate = z.object({
   rollout_strategy: z.enum(ROLLOUT_STRATEGIES).default("linear"),
   rollout_rate: z.number().int().min(1).max(1000).default(10),
   abort_threshold: z.number().min(0).max(1).default(0.1),
-  // The rollout engine's fields (issue 4): see lib/rollout/ for what each one does.
-  canary_percent: z.number().int().min(1).max(50).default(5),
+  // The rollout engine's fields: see lib/rollout/ and docs/architecture.md for what each one does.
+  canary_percent: z.number().int().min(CANARY_PERCENT.min).max(CANARY_PERCENT.max).default(CANARY_PERCENT.default),
   abort_min_devices: z.number().int().min(1).max(10_000_000).default(10),
   device_timeout_seconds: z
     .number()

@@ -2,10 +2,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { GET } from "@/app/openapi.json/route";
-import { ROUTES } from "@/lib/http/openapi";
+import type { BoundHandler } from "@/lib/http/handler";
+import { ROUTES, type RouteSpec } from "@/lib/http/routes";
 
-/** Every (method, path) that a route file under app/ exports, in OpenAPI's path syntax. */
-async function routesOnDisk(): Promise<string[]> {
+interface Exported {
+  /** `method path`, in OpenAPI's path syntax, from the file's place under app/. */
+  key: string;
+  /** The declaration the handler is bound to, if any. */
+  route?: RouteSpec;
+}
+
+/** Every (method, path) that a route file under app/ exports, with the declaration its handler was built from. */
+async function routesOnDisk(): Promise<Exported[]> {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -15,7 +23,7 @@ async function routesOnDisk(): Promise<string[]> {
     }
   };
   walk(path.resolve("app"));
-  const out: string[] = [];
+  const out: Exported[] = [];
   for (const file of found) {
     const route =
       "/" +
@@ -26,9 +34,9 @@ async function routesOnDisk(): Promise<string[]> {
         .join("/");
     const mod = await import(file);
     for (const m of ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
-      if (mod[m]) out.push(`${m.toLowerCase()} ${route}`);
+      if (mod[m]) out.push({ key: `${m.toLowerCase()} ${route}`, route: (mod[m] as Partial<BoundHandler>).route });
   }
-  return out.sort();
+  return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
 // The browser's form routes, the document itself and the JSON 404 for unknown paths
@@ -38,9 +46,32 @@ const NOT_API = ["post /auth/login", "post /auth/logout", "get /openapi.json", .
 
 describe("GET /openapi.json", () => {
   it("describes exactly the routes that exist", async () => {
-    const described = ROUTES.map((r) => `${r.method} ${r.path}`).sort();
-    const onDisk = (await routesOnDisk()).filter((r) => !NOT_API.includes(r));
-    expect(described).toEqual(onDisk);
+    const described = ROUTES.map((r) => `${r.method} ${r.path}`).sort((a, b) => a.localeCompare(b));
+    const onDisk = (await routesOnDisk()).filter((r) => !NOT_API.includes(r.key));
+    expect(onDisk.map((r) => r.key)).toEqual(described);
+  });
+
+  it("has each handler built from the declaration of its own method and path (one home for roles and schemas)", async () => {
+    const onDisk = (await routesOnDisk()).filter((r) => !NOT_API.includes(r.key));
+    const bound = onDisk.map((r) => ({ file: r.key, declared: r.route && `${r.route.method} ${r.route.path}` }));
+    expect(bound).toEqual(onDisk.map((r) => ({ file: r.key, declared: r.key })));
+    // Every declaration is used by exactly one handler.
+    expect(new Set(onDisk.map((r) => r.route)).size).toBe(ROUTES.length);
+  });
+
+  it("states each route's least role as its handler enforces it", async () => {
+    const doc = await (await GET()).json();
+    for (const r of ROUTES) {
+      const op = doc.paths[r.path][r.method];
+      if (r.role) {
+        expect(op.description, `${r.method} ${r.path}`).toBe(`Least role: ${r.role}.`);
+        expect(op.responses, `${r.method} ${r.path}`).toHaveProperty("401");
+        if (r.role !== "viewer") expect(op.responses, `${r.method} ${r.path}`).toHaveProperty("403");
+      } else {
+        expect(r.auth, `${r.method} ${r.path} has neither a role nor another way in`).toBeDefined();
+        expect(op.security).toEqual([]);
+      }
+    }
   });
 
   it("is OpenAPI 3.1 with request schemas from the validators", async () => {
@@ -64,6 +95,24 @@ describe("GET /openapi.json", () => {
     expect(doc.components.schemas.Error.properties.code.enum).toEqual(
       expect.arrayContaining(["too_many_requests", "payload_too_large"]),
     );
+  });
+});
+
+describe("docs/api.md", () => {
+  it("lists every route with the declared least role, success status and error statuses", () => {
+    const rows = fs
+      .readFileSync(path.resolve("docs/api.md"), "utf8")
+      .split("\n")
+      .map((line) =>
+        /^\| (GET|POST|DELETE|HEAD) +\| `([^`?]+)[^`]*` +\| ([^|]+?) +\| (\d+)[^|]*\| ([\d ]+?) +\|$/.exec(line),
+      )
+      .filter((m) => m !== null)
+      .map(([, method, p, role, ok, errors]) => `${method!.toLowerCase()} ${p} ${role} ${ok} ${errors}`);
+    const declared = ROUTES.map((r) => {
+      const role = r.role ?? (r.auth === "signed-url" ? "signed URL" : "—");
+      return `${r.method} ${r.path} ${role} ${r.ok} ${r.errors.join(" ")}`;
+    });
+    expect(rows.sort()).toEqual(declared.sort());
   });
 });
 

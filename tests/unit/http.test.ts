@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { Conflict, InvalidTransition, NotFound } from "@/lib/errors";
 import { parseJsonBody, parseQuery } from "@/lib/http/parse";
+import { downloadPlan } from "@/lib/http/download";
 import { errorResponse } from "@/lib/http/respond";
 
 const post = (body: string, headers: Record<string, string> = {}) =>
@@ -74,5 +75,40 @@ describe("request parsing", () => {
     const Q = z.object({ limit: z.coerce.number().int().max(200) });
     const res = await caught(() => parseQuery("http://x/y?limit=500", Q));
     expect(res.body.detail[0].loc).toEqual(["query", "limit"]);
+  });
+});
+
+describe("the download plan (the transport's side of a signed download)", () => {
+  const file = { path: "/data/x.bin", sizeBytes: 100, sha256: "ab".repeat(32), version: "1.2/3" };
+  const etag = `"${file.sha256}"`;
+
+  it("serves the whole file with its length, ETag and a safe file name", () => {
+    const plan = downloadPlan(file, null, null);
+    expect(plan.status).toBe(200);
+    expect(plan.headers).toMatchObject({
+      "Content-Length": "100",
+      ETag: etag,
+      "Accept-Ranges": "bytes",
+      "Content-Disposition": 'attachment; filename="firmware-1.2_3.bin"',
+    });
+    expect(plan.body).toEqual({ path: file.path, start: 0, end: 99 });
+  });
+
+  it("answers a range with 206, and a range past the end with 416 and no body", () => {
+    expect(downloadPlan(file, "bytes=10-", null)).toMatchObject({
+      status: 206,
+      headers: { "Content-Length": "90", "Content-Range": "bytes 10-99/100" },
+      body: { start: 10, end: 99 },
+    });
+    expect(downloadPlan(file, "bytes=100-", null)).toMatchObject({
+      status: 416,
+      headers: { "Content-Range": "bytes */100" },
+      body: null,
+    });
+  });
+
+  it("resumes only while If-Range still names the file", () => {
+    expect(downloadPlan(file, "bytes=0-9", etag).status).toBe(206);
+    expect(downloadPlan(file, "bytes=0-9", '"stale"').status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRange } from "@/lib/ota/range";
+import { parseRange } from "@/lib/http/range";
 
 describe("parseRange", () => {
   it("serves the whole file without a usable Range header", () => {

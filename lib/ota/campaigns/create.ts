@@ -154,20 +154,3 @@ export async function createCampaign(tx: Tx, tenantId: string, body: CampaignCre
     .where(and(eq(otaCampaigns.tenantId, tenantId), eq(otaCampaigns.id, campaign!.id)));
   return getCampaign(tx, tenantId, campaign!.id);
 }
-
-/** Above this many devices a new campaign changes the table enough to mislead the planner. */
-const ANALYZE_AFTER_DEVICES = 1_000;
-
-/**
- * After a large campaign is created, its rows are new to the planner: until autovacuum
- * gets round to it, PostgreSQL believes the campaign has a few dozen rows and picks plans
- * that walk all of it per report (measured: 1.6–3.6 s for one ingestion batch instead of
- * 100 ms). ANALYZE needs the table's owner, which the connecting user is, and not the
- * RLS role, so it runs outside the tenant transaction, after it commits, in the background.
- */
-export function refreshStatisticsAfterCreate(owner: DbOrTx, totalDevices: number): void {
-  if (totalDevices < ANALYZE_AFTER_DEVICES) return;
-  void owner.execute(sql`ANALYZE ota_device_status`).catch((err: Error) => {
-    console.error(`ANALYZE ota_device_status after a campaign of ${totalDevices} devices failed: ${err.message}`);
-  });
-}

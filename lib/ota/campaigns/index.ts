@@ -4,6 +4,6 @@
  * with (json.ts). Routes, the worker and tests import from here.
  */
 export { listCampaigns, getCampaign } from "./read";
-export { previewCampaign, createCampaign, refreshStatisticsAfterCreate } from "./create";
+export { previewCampaign, createCampaign } from "./create";
 export { abortCampaign, transitionCampaign, ABORTABLE, type Transition } from "./transitions";
 export { listCampaignDevices } from "./devices";

@@ -1,15 +1,11 @@
 import { authed } from "@/lib/http/handler";
-import { parsePath } from "@/lib/http/parse";
+import { routes } from "@/lib/http/routes";
 import { deleteDevice, getDevice } from "@/lib/ota/devices";
-import { DevicePath } from "@/lib/ota/schemas";
 
-export const GET = authed({}, async ({ params, principal, tenant }) => {
-  const { device_id } = parsePath(params, DevicePath);
-  return tenant((tx) => getDevice(tx, principal.tenantId, device_id));
-});
+export const GET = authed(routes.deviceGet, async ({ path, principal, tenant }) =>
+  tenant((tx) => getDevice(tx, principal.tenantId, path.device_id)),
+);
 
-export const DELETE = authed({ role: "operator" }, async ({ params, principal, tenant }) => {
-  const { device_id } = parsePath(params, DevicePath);
-  await tenant((tx) => deleteDevice(tx, principal.tenantId, device_id));
-  return new Response(null, { status: 204 });
+export const DELETE = authed(routes.deviceDelete, async ({ path, principal, tenant }) => {
+  await tenant((tx) => deleteDevice(tx, principal.tenantId, path.device_id));
 });

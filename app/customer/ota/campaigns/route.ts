@@ -1,17 +1,14 @@
 import { authed } from "@/lib/http/handler";
-import { parseJsonBody, parseQuery } from "@/lib/http/parse";
-import { webDb } from "@/lib/db/web";
-import { createCampaign, listCampaigns, refreshStatisticsAfterCreate } from "@/lib/ota/campaigns";
-import { CampaignCreate, CampaignListQuery } from "@/lib/ota/schemas";
+import { routes } from "@/lib/http/routes";
+import { createCampaign, listCampaigns } from "@/lib/ota/campaigns";
+import { refreshStatisticsAfterCreate } from "@/lib/ota/statistics";
 
-export const GET = authed({}, async ({ req, principal, tenant }) => {
-  const q = parseQuery(req.url, CampaignListQuery);
-  return tenant((tx) => listCampaigns(tx, principal.tenantId, q));
-});
+export const GET = authed(routes.campaignList, async ({ query, principal, tenant }) =>
+  tenant((tx) => listCampaigns(tx, principal.tenantId, query)),
+);
 
-export const POST = authed({ role: "operator", status: 201 }, async ({ req, principal, tenant }) => {
-  const body = await parseJsonBody(req, CampaignCreate);
+export const POST = authed(routes.campaignCreate, async ({ body, principal, tenant, afterCommit }) => {
   const campaign = await tenant((tx) => createCampaign(tx, principal.tenantId, body, principal.email));
-  refreshStatisticsAfterCreate(webDb().db, campaign.total_devices);
+  afterCommit((owner) => refreshStatisticsAfterCreate(owner, campaign.total_devices));
   return campaign;
 });

@@ -1,21 +1,17 @@
 import { webDb } from "@/lib/db/web";
 import { firmwareDownloadResponse } from "@/lib/http/download";
 import { open } from "@/lib/http/handler";
-import { parsePath } from "@/lib/http/parse";
-import { IdPath } from "@/lib/ota/schemas";
-
-type Ctx = { params: Promise<{ id: string }> };
+import { routes } from "@/lib/http/routes";
 
 /**
- * Devices download here with a signed, expiring URL (no user credentials). In production
- * the web server (scripts/web-server.ts) answers this path itself, with the same plan, so
- * that Content-Length reaches the device; this handler serves `next dev` and handler tests.
+ * Devices download here with a signed, expiring URL (no user credentials): a cross-tenant
+ * path, authorised by the signature (lib/ota/download.ts). In production the web server
+ * (scripts/web-server.ts) answers this path itself, with the same plan, so that
+ * Content-Length reaches the device; this handler serves `next dev` and handler tests.
  */
-const handler = (method: "GET" | "HEAD") => (req: Request, ctx: Ctx) =>
-  open(async () => {
-    const { id } = parsePath(await ctx.params, IdPath);
-    return firmwareDownloadResponse(webDb().db, req, id, method);
-  })(req);
-
-export const GET = handler("GET");
-export const HEAD = handler("HEAD");
+export const GET = open(routes.firmwareDownload, async ({ req, path }) =>
+  firmwareDownloadResponse(webDb().db, req, path.id, "GET"),
+);
+export const HEAD = open(routes.firmwareDownloadHead, async ({ req, path }) =>
+  firmwareDownloadResponse(webDb().db, req, path.id, "HEAD"),
+);

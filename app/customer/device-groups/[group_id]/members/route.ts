@@ -1,10 +1,7 @@
 import { authed } from "@/lib/http/handler";
-import { parseJsonBody, parsePath } from "@/lib/http/parse";
+import { routes } from "@/lib/http/routes";
 import { addMembers } from "@/lib/ota/groups";
-import { GroupPath, MembersAdd } from "@/lib/ota/schemas";
 
-export const POST = authed({ role: "operator" }, async ({ req, params, principal, tenant }) => {
-  const { group_id } = parsePath(params, GroupPath);
-  const body = await parseJsonBody(req, MembersAdd);
-  return tenant((tx) => addMembers(tx, principal.tenantId, group_id, body));
-});
+export const POST = authed(routes.groupMembersAdd, async ({ path, body, principal, tenant }) =>
+  tenant((tx) => addMembers(tx, principal.tenantId, path.group_id, body)),
+);

@@ -1,9 +1,7 @@
 import { authed } from "@/lib/http/handler";
-import { parsePath } from "@/lib/http/parse";
+import { routes } from "@/lib/http/routes";
 import { getCampaign } from "@/lib/ota/campaigns";
-import { IdPath } from "@/lib/ota/schemas";
 
-export const GET = authed({}, async ({ params, principal, tenant }) => {
-  const { id } = parsePath(params, IdPath);
-  return tenant((tx) => getCampaign(tx, principal.tenantId, id));
-});
+export const GET = authed(routes.campaignGet, async ({ path, principal, tenant }) =>
+  tenant((tx) => getCampaign(tx, principal.tenantId, path.id)),
+);

@@ -1,10 +1,7 @@
 import { authed } from "@/lib/http/handler";
-import { parsePath } from "@/lib/http/parse";
+import { routes } from "@/lib/http/routes";
 import { removeMember } from "@/lib/ota/groups";
-import { MemberPath } from "@/lib/ota/schemas";
 
-export const DELETE = authed({ role: "operator" }, async ({ params, principal, tenant }) => {
-  const { group_id, device_id } = parsePath(params, MemberPath);
-  await tenant((tx) => removeMember(tx, principal.tenantId, group_id, device_id));
-  return new Response(null, { status: 204 });
+export const DELETE = authed(routes.groupMemberRemove, async ({ path, principal, tenant }) => {
+  await tenant((tx) => removeMember(tx, principal.tenantId, path.group_id, path.device_id));
 });

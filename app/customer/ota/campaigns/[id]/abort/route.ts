@@ -1,9 +1,7 @@
 import { authed } from "@/lib/http/handler";
-import { parsePath } from "@/lib/http/parse";
+import { routes } from "@/lib/http/routes";
 import { transitionCampaign } from "@/lib/ota/campaigns";
-import { IdPath } from "@/lib/ota/schemas";
 
-export const POST = authed({ role: "operator" }, async ({ params, principal, tenant }) => {
-  const { id } = parsePath(params, IdPath);
-  return tenant((tx) => transitionCampaign(tx, principal.tenantId, id, "abort", principal.email));
-});
+export const POST = authed(routes.campaignAbort, async ({ path, principal, tenant }) =>
+  tenant((tx) => transitionCampaign(tx, principal.tenantId, path.id, "abort", principal.email)),
+);

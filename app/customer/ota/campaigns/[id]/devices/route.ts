@@ -1,10 +1,7 @@
 import { authed } from "@/lib/http/handler";
-import { parsePath, parseQuery } from "@/lib/http/parse";
+import { routes } from "@/lib/http/routes";
 import { listCampaignDevices } from "@/lib/ota/campaigns";
-import { CampaignDevicesQuery, IdPath } from "@/lib/ota/schemas";
 
-export const GET = authed({}, async ({ req, params, principal, tenant }) => {
-  const { id } = parsePath(params, IdPath);
-  const q = parseQuery(req.url, CampaignDevicesQuery);
-  return tenant((tx) => listCampaignDevices(tx, principal.tenantId, id, q));
-});
+export const GET = authed(routes.campaignDevices, async ({ path, query, principal, tenant }) =>
+  tenant((tx) => listCampaignDevices(tx, principal.tenantId, path.id, query)),
+);

@@ -1,20 +1,21 @@
 import { Readable } from "node:stream";
 import busboy from "busboy";
 import { BadRequest, PayloadTooLarge, ValidationFailed } from "@/lib/errors";
-import { validated } from "@/lib/http/parse";
-import { FirmwareUploadMetadata } from "./schemas";
-import { removeStored, storeStream, type Stored } from "./storage";
+import { checkUploadMatches, type ReceivedUpload } from "@/lib/ota/firmware-files";
+import { FirmwareUploadMetadata } from "@/lib/ota/schemas";
+import { removeStored, storeStream, type Stored } from "@/lib/ota/storage";
+import { validated } from "./parse";
 
 // Room for the multipart boundaries and the metadata part on top of the file itself.
 const ENVELOPE_BYTES = 1024 * 1024;
 
 /**
  * Receives `multipart/form-data` with a `metadata` part (JSON) and a `file` part,
- * streaming the file straight to storage while hashing it. Answers 413 beyond
- * `maxBytes`, 422 for bad metadata or a declared checksum or size that the bytes do
- * not match. On any error the stored file is removed again.
+ * streaming the file straight to storage (lib/ota/storage.ts hashes it on the way).
+ * Answers 413 beyond `maxBytes`, 422 for bad metadata or a declared checksum or size that
+ * the bytes do not match. On any error the stored file is removed again.
  */
-export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes: number) {
+export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes: number): Promise<ReceivedUpload> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes + ENVELOPE_BYTES) throw new PayloadTooLarge(maxBytes);
   if (!req.body) throw new BadRequest("Request has no body");
@@ -68,43 +69,28 @@ export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes:
     if (stored?.tooLarge) throw new PayloadTooLarge(maxBytes);
     if (!stored)
       throw new ValidationFailed([{ loc: ["body", "file"], msg: "A `file` part is required", type: "missing" }]);
-    if (metadataText === undefined) {
-      throw new ValidationFailed([
-        { loc: ["body", "metadata"], msg: "A `metadata` part (JSON) is required", type: "missing" },
-      ]);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(metadataText);
-    } catch {
-      throw new ValidationFailed([
-        { loc: ["body", "metadata"], msg: "metadata is not valid JSON", type: "json_invalid" },
-      ]);
-    }
-    const meta = validated(["body", "metadata"], json, FirmwareUploadMetadata);
-    if (meta.checksum_sha256 && meta.checksum_sha256 !== stored.sha256) {
-      throw new ValidationFailed([
-        {
-          loc: ["body", "metadata", "checksum_sha256"],
-          msg: `does not match the uploaded file (its SHA-256 is ${stored.sha256})`,
-          type: "checksum_mismatch",
-        },
-      ]);
-    }
-    if (meta.file_size_bytes != null && meta.file_size_bytes !== stored.sizeBytes) {
-      throw new ValidationFailed([
-        {
-          loc: ["body", "metadata", "file_size_bytes"],
-          msg: `does not match the uploaded file (${stored.sizeBytes} bytes)`,
-          type: "size_mismatch",
-        },
-      ]);
-    }
-    return { meta, stored };
+    const meta = validated(["body", "metadata"], metadataJson(metadataText), FirmwareUploadMetadata);
+    checkUploadMatches(meta, stored);
+    return { meta, stored: { key: stored.key, sizeBytes: stored.sizeBytes, sha256: stored.sha256 } };
   } catch (err) {
     if (!stored) active?.destroy(new Error("upload abandoned"));
     const done = stored ?? (await upload?.catch(() => undefined));
     if (done) await removeStored(dir, done.key);
     throw err;
+  }
+}
+
+function metadataJson(text: string | undefined): unknown {
+  if (text === undefined) {
+    throw new ValidationFailed([
+      { loc: ["body", "metadata"], msg: "A `metadata` part (JSON) is required", type: "missing" },
+    ]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationFailed([
+      { loc: ["body", "metadata"], msg: "metadata is not valid JSON", type: "json_invalid" },
+    ]);
   }
 }

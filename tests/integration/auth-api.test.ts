@@ -3,6 +3,7 @@ import { POST as token } from "@/app/auth/token/route";
 import { POST as login } from "@/app/auth/login/route";
 import { GET as listFirmware } from "@/app/customer/firmware/route";
 import { firmwareVersions } from "@/lib/db/schema";
+import { authAs, authTokenRequest } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 
 const handle = testDb();
@@ -10,18 +11,7 @@ let a: TestTenant;
 let b: TestTenant;
 const noParams = { params: Promise.resolve({}) };
 
-const json = (body: unknown) =>
-  new Request("http://test/auth/token", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
 const get = (path: string, headers: Record<string, string> = {}) => new Request(`http://test${path}`, { headers });
-
-async function bearer(t: TestTenant, role: "admin" | "viewer" = "admin") {
-  const res = await token(json({ email: t.users[role].email, password: t.password }));
-  return { Authorization: `Bearer ${(await res.json()).access_token}` };
-}
 
 beforeAll(async () => {
   a = await createTestTenant(handle, "api-a");
@@ -30,23 +20,21 @@ beforeAll(async () => {
     [a, ["1.0.0", "1.1.0", "1.2.0"]],
     [b, ["7.0.0"]],
   ] as const) {
-    await handle.db
-      .insert(firmwareVersions)
-      .values(
-        versions.map((version) => ({
-          tenantId: t.tenantId,
-          version,
-          fileUrl: `http://x/${version}.bin`,
-          deviceType: "sensor",
-        })),
-      );
+    await handle.db.insert(firmwareVersions).values(
+      versions.map((version) => ({
+        tenantId: t.tenantId,
+        version,
+        fileUrl: `http://x/${version}.bin`,
+        deviceType: "sensor",
+      })),
+    );
   }
 });
 afterAll(() => handle.close());
 
 describe("POST /auth/token", () => {
   it("returns a bearer token for valid credentials", async () => {
-    const res = await token(json({ email: a.users.admin.email.toUpperCase(), password: a.password }));
+    const res = await token(authTokenRequest({ email: a.users.admin.email.toUpperCase(), password: a.password }));
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toEqual({ access_token: expect.any(String), token_type: "bearer", expires_in: 43200 });
@@ -57,14 +45,14 @@ describe("POST /auth/token", () => {
       { email: a.users.admin.email, password: "wrong" },
       { email: "nobody@nowhere.test", password: a.password },
     ]) {
-      const res = await token(json(creds));
+      const res = await token(authTokenRequest(creds));
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ detail: "Invalid email or password", code: "unauthorized" });
     }
   });
 
   it("answers 422 for a body that is not credentials", async () => {
-    const res = await token(json({ email: "not-an-email" }));
+    const res = await token(authTokenRequest({ email: "not-an-email" }));
     expect(res.status).toBe(422);
     const locs = (await res.json()).detail.map((d: { loc: string[] }) => d.loc.join("."));
     expect(locs).toEqual(expect.arrayContaining(["body.email", "body.password"]));
@@ -113,7 +101,7 @@ describe("GET /customer/firmware", () => {
   });
 
   it("returns the caller's tenant's firmware and none of another's", async () => {
-    const res = await listFirmware(get("/customer/firmware", await bearer(a, "viewer")), noParams);
+    const res = await listFirmware(get("/customer/firmware", await authAs(a, "viewer")), noParams);
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.total).toBe(3);
@@ -122,12 +110,12 @@ describe("GET /customer/firmware", () => {
       "1.1.0",
       "1.2.0",
     ]);
-    const other = await (await listFirmware(get("/customer/firmware", await bearer(b)), noParams)).json();
+    const other = await (await listFirmware(get("/customer/firmware", await authAs(b)), noParams)).json();
     expect(other.firmware_versions.map((f: { version: string }) => f.version)).toEqual(["7.0.0"]);
   });
 
   it("pages with a total that counts every match, and validates its query", async () => {
-    const auth = await bearer(a);
+    const auth = await authAs(a);
     const page = await (await listFirmware(get("/customer/firmware?limit=2&offset=0", auth), noParams)).json();
     expect(page.firmware_versions).toHaveLength(2);
     expect(page.total).toBe(3);

@@ -24,6 +24,7 @@ import {
   throttleKeys,
   type ThrottlePolicy,
 } from "@/lib/auth/throttle";
+import { authTokenRequest } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 
 const handle = testDb();
@@ -34,15 +35,8 @@ const verify = vi.mocked(verifyPassword);
 const newAddress = () => `203.0.113.${1 + (randomBytes(1)[0]! % 254)}-${randomBytes(4).toString("hex")}`;
 const unknownEmail = () => `nobody-${randomBytes(5).toString("hex")}@throttle.test`;
 
-function tokenRequest(email: string, password: string, address: string) {
-  return token(
-    new Request("http://flotilla.test/auth/token", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-forwarded-for": address },
-      body: JSON.stringify({ email, password }),
-    }),
-  );
-}
+const tokenRequest = (email: string, password: string, address: string) =>
+  token(authTokenRequest({ email, password }, { "x-forwarded-for": address }));
 
 async function answer(res: Response) {
   return { status: res.status, body: await res.json(), headers: Object.fromEntries(res.headers.entries()) };
@@ -160,13 +154,7 @@ describe("POST /auth/token under the login throttle", () => {
 
   it("does not count a malformed request (422) at all", async () => {
     const address = newAddress();
-    const res = await token(
-      new Request("http://flotilla.test/auth/token", {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-for": address },
-        body: JSON.stringify({ email: "not-an-email", password: "x" }),
-      }),
-    );
+    const res = await tokenRequest("not-an-email", "x", address);
     expect(res.status).toBe(422);
     expect(await row(`ip:${address}`)).toBeUndefined();
     expect(verify).not.toHaveBeenCalled();

@@ -19,7 +19,7 @@ import { hashPassword } from "@/lib/auth/password";
 import { currentPrincipal, requirePrincipal } from "@/lib/auth/session";
 import { SESSION_COOKIE } from "@/lib/auth/token";
 import { requireAuthSecret } from "@/lib/config";
-import { call, type Handler } from "../support/api";
+import { bearer, call, type Handler } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 
 const handle = testDb();
@@ -36,7 +36,6 @@ async function login(t: TestTenant, role: "admin" | "operator" | "viewer", passw
   expect(res.status).toBe(200);
   return res.body.access_token as string;
 }
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const groupBody = () => ({ group_id: `g-${Math.random().toString(36).slice(2, 10)}`, name: "made with a token" });
 
 /** What the token can do: read through the API, write through the API, and open a page. */

@@ -14,6 +14,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 import { distDir, hasBuild, startWebServer, WEB_SERVER_HOOK_TIMEOUT_MS, type WebServer } from "../support/web-server";
+import { sleep } from "../support/time";
 
 if (!hasBuild)
   console.warn(`[auth-wire] skipped: no production build in ${distDir}/ (run \`npm test\`, or \`next build\` first)`);
@@ -128,10 +129,6 @@ function postHuge(
   });
 }
 
-async function settle(ms: number) {
-  await new Promise((r) => setTimeout(r, ms));
-}
-
 describe.skipIf(!hasBuild)("the API's doors over the wire (the production web server)", () => {
   it("refuses a 300 MB login form early (413 or a closed connection), with the server's memory flat", async () => {
     // Warm up the route and the pages it uses, so that their first-load cost is not counted.
@@ -143,7 +140,7 @@ describe.skipIf(!hasBuild)("the API's doors over the wire (the production web se
         redirect: "manual",
       });
     }
-    await settle(500);
+    await sleep(500);
     const before = memory(server!.child.pid!);
 
     const results: Record<string, Refusal> = {};
@@ -158,7 +155,7 @@ describe.skipIf(!hasBuild)("the API's doors over the wire (the production web se
       declare: false,
       contentType: "application/json",
     });
-    await settle(500);
+    await sleep(500);
     const after = memory(server!.child.pid!);
     console.log(
       `[auth-wire] 300 MB bodies: ${Object.entries(results)

@@ -4,6 +4,7 @@ import { expect, it } from "vitest";
 import { connectMqtt } from "@/lib/mqtt/client";
 import { deferAcks, type DeferredMessage } from "@/lib/mqtt/deferred-acks";
 import { until } from "../support/rollout";
+import { sleep } from "../support/time";
 
 /**
  * The broker forgets a QoS 1 message only when the subscriber acknowledges it. With
@@ -36,7 +37,7 @@ it("redelivers what was not acknowledged to the persistent session, and only tha
     await until(async () => first.length === 40, "40 messages");
     // Acknowledge the even ones only, then vanish without a clean disconnect.
     for (const m of first) if (Number(m.packet.payload.toString()) % 2 === 0) m.ack();
-    await new Promise((r) => setTimeout(r, 300)); // the PUBACKs reach the broker
+    await sleep(300); // the PUBACKs reach the broker
     sub.end(true);
 
     const again: string[] = [];
@@ -46,7 +47,7 @@ it("redelivers what was not acknowledged to the persistent session, and only tha
       m.ack();
     });
     await until(async () => again.length >= 20, "redelivery", 10_000);
-    await new Promise((r) => setTimeout(r, 300)); // nothing more comes
+    await sleep(300); // nothing more comes
     const odd = Array.from({ length: 20 }, (_, i) => String(2 * i + 1));
     expect([...new Set(again)].sort()).toEqual(odd.sort());
   } finally {

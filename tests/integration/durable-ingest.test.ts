@@ -12,6 +12,7 @@ import {
   FW_VERSION,
 } from "../support/rollout";
 import { killAndWait, startWorkerProcess } from "../support/worker-process";
+import { sleep } from "../support/time";
 
 /**
  * Nothing a device says is lost: a report is acknowledged to the broker only once the
@@ -110,7 +111,7 @@ describe("a worker process", () => {
       );
       const exited = killAndWait(worker, "SIGTERM");
       // A deploy's stop waits for the database (within its bound), then writes.
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       await lock.release();
       expect(await exited).toBe(0);
       expect(worker.output()).not.toMatch(/did not take the buffered reports/);

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as token } from "@/app/auth/token/route";
 import { GET as downloadUrl } from "@/app/customer/firmware/[id]/download-url/route";
 import { GET as download, HEAD as head } from "@/app/firmware/[id]/download/route";
 import { firmwareDir, requireAuthSecret } from "@/lib/config";
 import { firmwareVersions } from "@/lib/db/schema";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { storeBuffer } from "@/lib/ota/storage";
+import { authAs } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
 
 const handle = testDb();
@@ -16,16 +16,6 @@ let fwId: number;
 const content = Buffer.from(Array.from({ length: 250_000 }, (_, i) => (i * 7919) % 256));
 const sha256 = createHash("sha256").update(content).digest("hex");
 const ctx = (id: number | string) => ({ params: Promise.resolve({ id: String(id) }) });
-
-async function bearer(t: TestTenant) {
-  const res = await token(
-    new Request("http://test/auth/token", {
-      method: "POST",
-      body: JSON.stringify({ email: t.users.viewer.email, password: t.password }),
-    }),
-  );
-  return { Authorization: `Bearer ${(await res.json()).access_token}` };
-}
 
 /** The path and query of a URL, requested against the handler. */
 const fetchPath = (url: string, headers: Record<string, string> = {}, id = fwId) =>
@@ -52,7 +42,7 @@ afterAll(() => handle.close());
 
 describe("signed firmware downloads", () => {
   it("mints an operator link that downloads in two ranged parts to the right SHA-256", async () => {
-    const res = await downloadUrl(new Request("http://test/x", { headers: await bearer(a) }), ctx(fwId));
+    const res = await downloadUrl(new Request("http://test/x", { headers: await authAs(a, "viewer") }), ctx(fwId));
     expect(res.status).toBe(200);
     const { url, expires_at } = await res.json();
     expect(url).toMatch(new RegExp(`/firmware/${fwId}/download\\?exp=\\d+&sig=[\\w-]+$`));
@@ -111,9 +101,12 @@ describe("signed firmware downloads", () => {
   });
 
   it("hides another tenant's firmware from the operator link (404, like a missing id)", async () => {
-    const other = await downloadUrl(new Request("http://test/x", { headers: await bearer(b) }), ctx(fwId));
+    const other = await downloadUrl(new Request("http://test/x", { headers: await authAs(b, "viewer") }), ctx(fwId));
     expect(other.status).toBe(404);
-    const missing = await downloadUrl(new Request("http://test/x", { headers: await bearer(b) }), ctx(99_999_999));
+    const missing = await downloadUrl(
+      new Request("http://test/x", { headers: await authAs(b, "viewer") }),
+      ctx(99_999_999),
+    );
     expect(missing.status).toBe(404);
     expect(await other.json()).toEqual(await missing.json());
   });

@@ -18,6 +18,7 @@ import {
   type DownloadServer,
   type TestFirmware,
 } from "../support/download-server";
+import { poll, sleep } from "../support/time";
 
 /**
  * The device simulator against the real broker and the production download code:
@@ -92,17 +93,13 @@ async function command(d: SimulatedDevice, overrides: Partial<OtaCommand> = {}) 
 
 const reportsOf = (d: SimulatedDevice) => reports.get(key(d.tenantId, d.deviceId)) ?? [];
 
-async function until(d: SimulatedDevice, what: string, done: (r: DeviceReport[]) => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!done(reportsOf(d))) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; reports: ${JSON.stringify(reportsOf(d))}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return reportsOf(d);
-}
+const until = (d: SimulatedDevice, what: string, done: (r: DeviceReport[]) => boolean, timeoutMs = 5000) =>
+  poll(what, () => (done(reportsOf(d)) ? reportsOf(d) : undefined), {
+    timeoutMs,
+    intervalMs: 20,
+    detail: () => `; reports: ${JSON.stringify(reportsOf(d))}`,
+  });
 const final = (r: DeviceReport[]) => r.some((x) => x.status === "SUCCESS" || x.status === "FAILED");
-const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 
 /** Requests the server got after `from`, for this device (the simulator names itself in User-Agent). */
 const requestsOf = (d: SimulatedDevice, from = 0) =>
@@ -183,12 +180,12 @@ describe("device simulator", () => {
     const silentCmd = await command(silent);
     const r = await until(failing, "a final report", final);
     expect(r.at(-1)).toMatchObject({ status: "FAILED", error: INSTALL_FAILURE });
-    await settle();
+    await sleep(300);
     expect(reportsOf(silent)).toEqual([]);
     expect(requestsOf(silent)).toEqual([]);
     // Silent for that campaign also means deaf to its re-sends.
     await command(silent, { campaign_id: silentCmd.campaign_id });
-    await settle(100);
+    await sleep(100);
     expect(reportsOf(silent)).toEqual([]);
     // The next campaign is worked on as usual.
     const next = await command(silent, { campaign_id: silentCmd.campaign_id + 1 });
@@ -201,11 +198,11 @@ describe("device simulator", () => {
     const cmd = await command(d);
     await command(d, cmd); // while running
     await until(d, "a final report", final);
-    await settle();
+    await sleep(300);
     expect(reportsOf(d).filter((x) => x.status === "SUCCESS")).toHaveLength(1);
     await command(d, cmd); // after finishing: the worker may have missed the result
     await until(d, "the re-sent result", (rs) => rs.filter((x) => x.status === "SUCCESS").length === 2);
-    await settle();
+    await sleep(300);
     const r = reportsOf(d);
     expect(r.filter((x) => x.status === "SUCCESS")).toHaveLength(2);
     expect(r.at(-1)).toEqual(r.filter((x) => x.status === "SUCCESS")[0]);
@@ -225,11 +222,11 @@ describe("device simulator", () => {
     const cmd = await command(d);
     await until(d, "a final report", final);
     // Let every PUBACK arrive first, so that what follows is the re-send, not mqtt.js retrying an unacknowledged publish.
-    await settle(200);
+    await sleep(200);
     const before = reportsOf(d).length;
     d.dropConnection();
     const r = await until(d, "the re-sent report", (rs) => rs.length > before);
-    await settle(100);
+    await sleep(100);
     // At least once: a broker may deliver the re-send twice.
     expect(new Set(r.slice(before).map((x) => JSON.stringify(x)))).toEqual(
       new Set([
@@ -288,7 +285,7 @@ describe("npm run simulate", () => {
       while (!run.output().includes("ready: 2 devices")) {
         if (Date.now() > deadline || run.child.exitCode !== null)
           throw new Error(`simulator not ready:\n${run.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       const cmd: OtaCommand = {
         campaign_id: 77,
@@ -302,7 +299,7 @@ describe("npm run simulate", () => {
       const deadline2 = Date.now() + 5000;
       while (!(reports.get(key(tenantId, ids[1]!)) ?? []).some((x) => x.status === "SUCCESS")) {
         if (Date.now() > deadline2) throw new Error(`no SUCCESS:\n${run.output()}`);
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       expect(run.output()).toContain(`${ids[1]}: campaign 77: updating 1.0.0 → 2.0.0`);
     } finally {

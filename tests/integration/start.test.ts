@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "@/lib/embedded/ports";
+import { poll } from "../support/time";
 
 /**
  * `npm start` on the embedded default, as a user would run it: a new data
@@ -40,15 +41,12 @@ function start(ports: { web: number; pg: number; mqtt: number }): Started {
   return { child, output: () => out, exited };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, s: Started, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}; output:\n${s.output()}`);
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, s: Started, timeoutMs = 90_000) =>
+  poll(what, () => fn().catch(() => undefined), {
+    timeoutMs,
+    intervalMs: 300,
+    detail: () => `; output:\n${s.output()}`,
+  });
 
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {

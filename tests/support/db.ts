@@ -10,6 +10,18 @@ export function testDb(): DbHandle {
   return createDb(url, { max: 6, name: "flotilla-test" });
 }
 
+/** Every table that holds tenant rows (each has tenant_id and a row-level security policy). */
+export const TENANT_TABLES = [
+  "tenants",
+  "users",
+  "devices",
+  "device_groups",
+  "device_group_members",
+  "firmware_versions",
+  "ota_campaigns",
+  "ota_device_status",
+] as const;
+
 export interface TestTenant {
   tenantId: string;
   password: string;

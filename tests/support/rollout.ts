@@ -7,8 +7,11 @@ import { createCampaign, transitionCampaign } from "@/lib/ota/campaigns";
 import { CampaignCreate } from "@/lib/ota/schemas";
 import { startWorker, type Worker, type WorkerOptions } from "@/lib/rollout/worker";
 import { createTestTenant } from "./db";
+import { poll } from "./time";
 
 export const FW_VERSION = "9.9.9";
+/** The tick of a test's workers (workerFor), in ms: short, so that rollouts take seconds. */
+export const TICK = 250;
 
 /** A tenant with `n` sensors (dev-000…) on 1.0.0 in group "all", and firmware 9.9.9 for them. */
 export async function fleetOf(handle: DbHandle, label: string, n: number, ids?: string[]) {
@@ -56,7 +59,7 @@ export function workerFor(handle: DbHandle, tenants: string[], over: Partial<Wor
   return startWorker({
     db: handle,
     mqtt: { url: process.env.MQTT_URL! },
-    tickIntervalMs: 250,
+    tickIntervalMs: TICK,
     publishTimeoutMs: 1000,
     publicUrl: "http://127.0.0.1:9",
     authSecret: process.env.AUTH_SECRET!,
@@ -111,15 +114,8 @@ export async function devicesOnBroker(tenantId: string) {
 }
 
 /** Polls until `fn` returns a truthy value (or fails after `timeoutMs`). */
-export async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last as NonNullable<T>;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+export function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  return poll(what, fn, { timeoutMs, intervalMs: 50, detail: (last) => ` (last: ${JSON.stringify(last)})` });
 }
 
 export interface CampaignState {

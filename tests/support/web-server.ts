@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { freePort } from "@/lib/embedded/ports";
+import { sleep } from "./time";
 
 /**
  * The production web server (scripts/web-server.ts, as `npm start` and the browser tests
@@ -48,7 +49,7 @@ export async function startWebServer(): Promise<WebServer> {
       .then((r) => r.ok)
       .catch(() => false);
     if (up) return server;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   await server.stop();
   throw new Error(`the web server did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${out}`);

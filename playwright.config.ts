@@ -1,10 +1,13 @@
 import { defineConfig, devices } from "@playwright/test";
-import { chromiumPath } from "./e2e/chromium";
+import { CHROMIUM_ARGS, resolveChromiumSync } from "./e2e/chromium";
 
 /**
  * Run through `npm test`, which starts the production build, the worker and real
- * services, and passes BASE_URL and DATABASE_URL here.
+ * services, resolves the browser (e2e/chromium.ts), and passes BASE_URL, DATABASE_URL
+ * and CHROMIUM_PATH here.
  */
+const browser = resolveChromiumSync();
+
 export default defineConfig({
   testDir: "./e2e",
   fullyParallel: false,
@@ -18,16 +21,9 @@ export default defineConfig({
     trace: "retain-on-failure",
     ...devices["Desktop Chrome"],
     launchOptions: {
-      executablePath: chromiumPath(),
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      executablePath: browser.executablePath,
+      args: CHROMIUM_ARGS,
+      ...(browser.fontconfigPath ? { env: { ...process.env, FONTCONFIG_PATH: browser.fontconfigPath } } : {}),
     },
   },
 });

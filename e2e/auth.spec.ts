@@ -1,27 +1,29 @@
 import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
+import { createTestTenant } from "../tests/support/db";
 import { expect, test } from "./fixtures";
+import { CampaignsListPage } from "./pages/campaigns-list";
+import { LoginPage } from "./pages/login";
 import { snap } from "./screenshot";
 
 test("an operator signs in, reaches the campaigns page, and signs out", async ({ page, tenant, signIn }) => {
+  const campaigns = new CampaignsListPage(page);
   await signIn(page, "operator");
-  await expect(page.getByRole("heading", { name: "OTA Campaigns" })).toBeVisible();
+  await expect(campaigns.heading("OTA Campaigns")).toBeVisible();
   await expect(page.getByRole("banner")).toContainText(`Tenant ${tenant.tenantId}`);
   await expect(page.getByRole("banner")).toContainText(tenant.users.operator.email);
   await expect(page.getByText("No campaigns yet.")).toBeVisible();
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await page.goto("/app/ota/campaigns");
+  await campaigns.goto();
   await expect(page).toHaveURL(/\/login$/);
 });
 
 test("a wrong password is refused with a message", async ({ page, tenant }) => {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(tenant.users.admin.email);
-  await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // Next.js's route announcer is also role="alert": pick ours by its text.
-  await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn(tenant.users.admin.email, "not the password");
+  await expect(login.error("Wrong email or password.")).toBeVisible();
   await expect(page).toHaveURL(/\/login\?error=invalid$/);
   await snap(page, "login-error");
 });
@@ -36,7 +38,6 @@ test("/ sends a visitor to the login page and a signed-in user to the campaigns"
 });
 
 test("the campaign list shows this tenant's campaigns and never another's", async ({ page, db, tenant, signIn }) => {
-  const { createTestTenant } = await import("../tests/support/db");
   const other = await createTestTenant(db, "e2e-other");
   for (const [t, name] of [
     [tenant.tenantId, "Ours: roll out 2.0"],

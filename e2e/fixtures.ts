@@ -2,6 +2,8 @@ import { test as base, expect, type Page } from "@playwright/test";
 import type { DbHandle } from "@/lib/db/client";
 import { startFleet, type SimulatedFleet } from "@/lib/simulator/fleet";
 import { createTestTenant, testDb, type TestTenant } from "../tests/support/db";
+import { blockingViolations, type A11yViolation } from "./a11y";
+import { LoginPage } from "./pages/login";
 import { DESKTOP } from "./screenshot";
 
 /**
@@ -14,6 +16,11 @@ export const test = base.extend<
     signIn: (page: Page, role?: "admin" | "operator" | "viewer") => Promise<void>;
     /** Starts simulated devices (the real simulator) for this test's tenant; stopped after the test. */
     simulate: (deviceIds: string[], opts?: { delayMs?: number }) => Promise<SimulatedFleet>;
+    /**
+     * Checks the page as it is now with axe-core; a serious or critical violation fails
+     * the test at its end (a soft assertion), so that one run lists every page's.
+     */
+    checkA11y: (label: string) => Promise<A11yViolation[]>;
   },
   { db: DbHandle }
 >({
@@ -41,13 +48,20 @@ export const test = base.extend<
     });
     await Promise.all(fleets.map((f) => f.stop()));
   },
+  checkA11y: async ({ page }, use) => {
+    await use(async (label) => {
+      const found = await blockingViolations(page, label);
+      if (found.length) console.log(`[axe] ${JSON.stringify(found)}`);
+      expect.soft(found, `serious or critical axe-core violations on ${label}`).toEqual([]);
+      return found;
+    });
+  },
   signIn: async ({ tenant }, use) => {
     await use(async (page, role = "admin") => {
       await page.setViewportSize(DESKTOP);
-      await page.goto("/login");
-      await page.getByLabel("Email").fill(tenant.users[role].email);
-      await page.getByLabel("Password").fill(tenant.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      const login = new LoginPage(page);
+      await login.goto();
+      await login.signIn(tenant.users[role].email, tenant.password);
       await expect(page).toHaveURL(/\/app\/ota\/campaigns$/);
     });
   },

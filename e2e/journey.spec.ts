@@ -1,6 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { CampaignDetailPage } from "./pages/campaign-detail";
+import { CampaignsListPage } from "./pages/campaigns-list";
+import { FirmwarePage } from "./pages/firmware";
+import { GroupPage, GroupsPage } from "./pages/groups";
+import { WizardPage } from "./pages/wizard";
 import { snap } from "./screenshot";
 
 /**
@@ -9,33 +14,28 @@ import { snap } from "./screenshot";
  * firmware: upload, group, a canary campaign through the wizard that completes live,
  * and a campaign on failing devices that aborts itself with its reason.
  */
-const region = (page: Page, name: string) => page.getByRole("region", { name });
 
 /** Through the wizard with "Start now"; lands on the campaign's page. */
 async function launch(
   page: Page,
   opts: { name: string; group: string; rate: number; canary?: number; minSample?: number },
 ) {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "OTA Campaigns" }).click();
-  await page.getByRole("link", { name: "New campaign" }).first().click();
-  await page.getByRole("radio", { name: /3\.0\.0/ }).check();
-  await page.getByRole("button", { name: "Next", exact: true }).click();
-  await page.getByRole("radio", { name: opts.group }).check();
+  const wizard = new WizardPage(page);
+  await wizard.navigate("OTA Campaigns");
+  await new CampaignsListPage(page).newCampaign.first().click();
+  await wizard.option(/3\.0\.0/).check();
+  await wizard.next.click();
+  await wizard.option(opts.group).check();
   await expect(page.getByText(/10 members, 10 eligible/)).toBeVisible();
-  await page.getByRole("button", { name: "Next", exact: true }).click();
-  await page.getByLabel("Name", { exact: true }).fill(opts.name);
-  if (opts.canary) {
-    await page.getByRole("radio", { name: /Canary/ }).check();
-    await page.getByLabel("Canary share (%)").fill(String(opts.canary));
-  }
-  await page.getByLabel("Rollout rate (devices per tick)").fill(String(opts.rate));
-  if (opts.minSample !== undefined)
-    await page.getByLabel("Minimum sample (finished devices)").fill(String(opts.minSample));
-  await page.getByRole("button", { name: "Next", exact: true }).click();
-  await page.getByRole("checkbox", { name: /Start now/ }).check();
-  await page.getByRole("button", { name: "Create campaign" }).click();
-  await expect(page).toHaveURL(/\/app\/ota\/campaigns\/\d+$/);
-  await expect(page.getByRole("heading", { level: 1, name: opts.name })).toBeVisible();
+  await wizard.next.click();
+  await wizard.name.fill(opts.name);
+  if (opts.canary) await wizard.chooseCanary(opts.canary);
+  await wizard.rolloutRate.fill(String(opts.rate));
+  if (opts.minSample !== undefined) await wizard.minimumSample.fill(String(opts.minSample));
+  await wizard.next.click();
+  await wizard.startNow.check();
+  await wizard.create.click();
+  await wizard.expectCreated(opts.name);
 }
 
 test("upload, group, canary campaign to COMPLETED, failing campaign to ABORTED", async ({ page, signIn, simulate }) => {
@@ -43,15 +43,16 @@ test("upload, group, canary campaign to COMPLETED, failing campaign to ABORTED",
   await signIn(page, "operator");
 
   // 1. Upload a firmware.
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Firmware" }).click();
-  await page.getByRole("button", { name: "Add firmware" }).click();
-  const add = page.getByRole("dialog", { name: "Add firmware" });
-  await add.getByLabel("Version").fill("3.0.0");
-  await add.getByLabel("Device type").fill("sim-sensor");
-  await add
-    .getByLabel("Firmware file")
-    .setInputFiles({ name: "fw-3.0.0.bin", mimeType: "application/octet-stream", buffer: randomBytes(96 * 1024) });
-  await add.getByRole("button", { name: "Upload" }).click();
+  const library = new FirmwarePage(page);
+  await library.navigate("Firmware");
+  await library.add.click();
+  const add = library.addDialog;
+  await library.upload({
+    version: "3.0.0",
+    deviceType: "sim-sensor",
+    name: "fw-3.0.0.bin",
+    buffer: randomBytes(96 * 1024),
+  });
   await expect(add.getByText("Firmware 3.0.0 is in the library.")).toBeVisible({ timeout: 20_000 });
   await add.getByRole("button", { name: "Done" }).click();
 
@@ -65,42 +66,39 @@ test("upload, group, canary campaign to COMPLETED, failing campaign to ABORTED",
     expect(res.status()).toBe(201);
   }
   await simulate([...ok, ...failing], { delayMs: 50 });
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Groups" }).click();
+  const groups = new GroupsPage(page);
+  const group = new GroupPage(page);
+  await groups.navigate("Groups");
   for (const [groupId, name, members] of [
     ["journey", "Journey fleet", ok],
     ["journey-fail", "Failing fleet", failing],
   ] as const) {
-    await page.getByRole("button", { name: "Create group" }).click();
-    const create = page.getByRole("dialog", { name: "Create group" });
-    await create.getByLabel("Group ID").fill(groupId);
-    await create.getByLabel("Name").fill(name);
-    await create.getByRole("button", { name: "Create" }).click();
-    await page.getByRole("table", { name: "Groups" }).getByRole("link", { name }).click();
-    await page.getByRole("button", { name: "Add members" }).click();
-    const dialog = page.getByRole("dialog", { name: `Add members to ${name}` });
+    await groups.create({ id: groupId, name });
+    await groups.table.getByRole("link", { name }).click();
+    await group.addMembers.click();
+    const dialog = group.addDialog(name);
     await dialog.getByLabel("Device IDs").fill(members.join(", "));
     await dialog.getByRole("button", { name: "Add to group" }).click();
     await expect(page.getByText("10 members")).toBeVisible();
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Groups" }).click();
+    await groups.navigate("Groups");
   }
 
   // 3. A canary campaign through the wizard, started at once; it completes on this page, live.
+  const campaign = new CampaignDetailPage(page);
   await launch(page, { name: "Journey canary", group: "Journey fleet", rate: 5, canary: 20 });
-  await page.evaluate(() => ((window as unknown as { __stay: boolean }).__stay = true));
-  await expect(region(page, "Status")).toContainText("COMPLETED", { timeout: 60_000 });
-  expect(await page.evaluate(() => (window as unknown as { __stay?: boolean }).__stay)).toBe(true);
-  await expect(region(page, "Succeeded")).toContainText("10/10");
+  await campaign.markWindow();
+  await expect(campaign.region("Status")).toContainText("COMPLETED", { timeout: 60_000 });
+  expect(await campaign.windowKept()).toBe(true);
+  await expect(campaign.region("Succeeded")).toContainText("10/10");
 
   // 4. The same firmware on devices that fail: the engine aborts the campaign by itself,
   // with its reason, once the minimum sample has finished; devices never commanded are SKIPPED.
   await launch(page, { name: "Journey failing", group: "Failing fleet", rate: 2, minSample: 3 });
-  await expect(region(page, "Status")).toContainText("ABORTED", { timeout: 60_000 });
+  await expect(campaign.region("Status")).toContainText("ABORTED", { timeout: 60_000 });
   await expect(
     page.getByText(/Abort reason: Failure threshold exceeded: \d+ of \d+ finished devices failed/),
   ).toBeVisible();
-  const skipped = page
-    .getByRole("group", { name: "Filter devices by status" })
-    .getByRole("button", { name: /Skipped/ });
+  const skipped = campaign.statusChips.getByRole("button", { name: /Skipped/ });
   await expect(skipped).toBeVisible();
   expect(Number((await skipped.innerText()).replace(/\D/g, ""))).toBeGreaterThan(0);
   await snap(page, "campaign-detail-aborted");

@@ -21,3 +21,10 @@ export async function snap(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: path.join(DIR, `${name}-${kind}.png`), fullPage: true, animations: "disabled" });
   }
 }
+
+/** Screenshots without the toasts of earlier steps: reload, then wait for `ready`. */
+export async function calmSnap(page: Page, name: string, ready: () => Promise<void>): Promise<void> {
+  await page.reload();
+  await ready();
+  await snap(page, name);
+}

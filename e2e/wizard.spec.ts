@@ -1,8 +1,9 @@
-import type { Page } from "@playwright/test";
 import { and, eq } from "drizzle-orm";
 import type { DbHandle } from "@/lib/db/client";
 import { deviceGroupMembers, deviceGroups, devices, firmwareVersions, otaCampaigns } from "@/lib/db/schema";
 import { expect, test } from "./fixtures";
+import { CampaignDetailPage } from "./pages/campaign-detail";
+import { WizardPage } from "./pages/wizard";
 import { snap } from "./screenshot";
 
 /**
@@ -60,105 +61,101 @@ async function arrange(db: DbHandle, tenantId: string) {
     { tenantId, groupId: "wizard-fleet", name: "Sensor fleet" },
     { tenantId, groupId: "empty-group", name: "Empty group" },
   ]);
-  await db.db
-    .insert(deviceGroupMembers)
-    .values(
-      [...sensors, "wiz-sensor-11", "wiz-gateway-01"].map((deviceId) => ({
-        tenantId,
-        groupId: "wizard-fleet",
-        deviceId,
-      })),
-    );
+  await db.db.insert(deviceGroupMembers).values(
+    [...sensors, "wiz-sensor-11", "wiz-gateway-01"].map((deviceId) => ({
+      tenantId,
+      groupId: "wizard-fleet",
+      deviceId,
+    })),
+  );
   return { firmwareId: fw!.id };
 }
 
-const currentStep = (page: Page) => page.getByRole("list", { name: "Steps" }).locator('[aria-current="step"]');
-const next = (page: Page) => page.getByRole("button", { name: "Next", exact: true });
-
 /** Steps 1 and 2 with the arranged data: sensor firmware 3.1.0 onto the sensor fleet. */
-async function pickFirmwareAndGroup(page: Page) {
-  await page.goto("/app/ota/campaigns/new");
-  await page.getByLabel("Device type").selectOption("sensor-v2");
-  await page.getByRole("radio", { name: /3\.1\.0/ }).check();
-  await next(page).click();
-  await page.getByRole("radio", { name: "Sensor fleet" }).check();
-  await expect(page.getByText("12 members, 10 eligible")).toBeVisible();
-  await next(page).click();
-  await expect(currentStep(page)).toContainText("Settings");
+async function pickFirmwareAndGroup(wizard: WizardPage) {
+  await wizard.goto();
+  await wizard.deviceType.selectOption("sensor-v2");
+  await wizard.option(/3\.1\.0/).check();
+  await wizard.next.click();
+  await wizard.option("Sensor fleet").check();
+  await expect(wizard.page.getByText("12 members, 10 eligible")).toBeVisible();
+  await wizard.next.click();
+  await expect(wizard.currentStep).toContainText("Settings");
 }
 
 test("an operator creates and starts a canary campaign through the wizard", async ({ page, db, tenant, signIn }) => {
   const { firmwareId } = await arrange(db, tenant.tenantId);
   await signIn(page, "operator");
+  const wizard = new WizardPage(page);
   await page.getByRole("link", { name: "New campaign" }).first().click();
   await expect(page).toHaveURL(/\/app\/ota\/campaigns\/new$/);
-  await expect(page.getByRole("heading", { name: "New campaign" })).toBeVisible();
+  await expect(wizard.heading("New campaign")).toBeVisible();
 
   // 1. Firmware, filtered by device type.
-  await expect(currentStep(page)).toContainText("Firmware");
-  await expect(page.getByRole("radio", { name: /2\.0\.0/ })).toBeVisible();
-  await expect(next(page)).toBeDisabled();
-  await page.getByLabel("Device type").selectOption("sensor-v2");
-  await expect(page.getByRole("radio", { name: /2\.0\.0/ })).toHaveCount(0);
+  await expect(wizard.currentStep).toContainText("Firmware");
+  await expect(wizard.option(/2\.0\.0/)).toBeVisible();
+  await expect(wizard.next).toBeDisabled();
+  await wizard.deviceType.selectOption("sensor-v2");
+  await expect(wizard.option(/2\.0\.0/)).toHaveCount(0);
   await expect(page.getByRole("radio")).toHaveCount(2);
-  const firmware = page.getByRole("radio", { name: /3\.1\.0/ });
+  const firmware = wizard.option(/3\.1\.0/);
   await expect(firmware).toHaveAccessibleDescription(/1\.5 MiB · created/);
   await firmware.check();
   await snap(page, "wizard-1-firmware");
-  await next(page).click();
+  await wizard.next.click();
 
   // 2. Group: an empty one is refused with the API's reason; the fleet shows who is eligible.
-  await expect(currentStep(page)).toContainText("Target group");
-  await expect(page.getByRole("radio", { name: "Sensor fleet" })).toHaveAccessibleDescription(/12 members/);
-  await page.getByRole("radio", { name: "Empty group" }).check();
+  await expect(wizard.currentStep).toContainText("Target group");
+  await expect(wizard.option("Sensor fleet")).toHaveAccessibleDescription(/12 members/);
+  await wizard.option("Empty group").check();
   await expect(page.getByText("Device group has no members")).toBeVisible();
-  await expect(next(page)).toBeDisabled();
-  await page.getByRole("radio", { name: "Sensor fleet" }).check();
+  await expect(wizard.next).toBeDisabled();
+  await wizard.option("Sensor fleet").check();
   await expect(
     page.getByText("12 members, 10 eligible; skipped: 1 already up to date, 1 incompatible device type"),
   ).toBeVisible();
-  await expect(next(page)).toBeEnabled();
+  await expect(wizard.next).toBeEnabled();
   await snap(page, "wizard-2-group");
-  await next(page).click();
+  await wizard.next.click();
 
   // 3. Settings: canary with a share; the preview is computed from the real 1 s tick.
-  await expect(currentStep(page)).toContainText("Settings");
-  const preview = page.getByRole("region", { name: "Rollout preview" });
+  await expect(wizard.currentStep).toContainText("Settings");
+  const preview = wizard.preview;
   await expect(preview).toContainText(
     "10 eligible devices, 10 every 1 s: about 1 s if all succeed; aborts if more than 10% of at least 10 finished devices fail.",
   );
-  await expect(page.getByLabel("Canary share (%)")).toHaveCount(0);
-  await page.getByLabel("Name", { exact: true }).fill("Sensors to 3.1.0");
-  await page.getByRole("radio", { name: /Canary/ }).check();
-  await page.getByLabel("Canary share (%)").fill("10");
-  await page.getByLabel("Rollout rate (devices per tick)").fill("5");
-  await page.getByLabel("Abort threshold (%)").fill("20");
-  await page.getByLabel("Minimum sample (finished devices)").fill("4");
-  await page.getByLabel("Timeout unit").selectOption("minutes");
-  await expect(page.getByLabel("Device timeout", { exact: true })).toHaveValue("30");
-  await page.getByLabel("Device timeout", { exact: true }).fill("15");
-  await page.getByLabel("Max in flight (optional)").fill("8");
+  await expect(wizard.canaryShare).toHaveCount(0);
+  await wizard.name.fill("Sensors to 3.1.0");
+  await wizard.option(/Canary/).check();
+  await wizard.canaryShare.fill("10");
+  await wizard.rolloutRate.fill("5");
+  await wizard.abortThreshold.fill("20");
+  await wizard.minimumSample.fill("4");
+  await wizard.timeoutUnit.selectOption("minutes");
+  await expect(wizard.timeout).toHaveValue("30");
+  await wizard.timeout.fill("15");
+  await wizard.maxInFlight.fill("8");
   await expect(preview).toContainText(
     "10 eligible devices, 5 every 1 s (at most 8 devices in progress at a time), first 1 device as a canary, then the rest: " +
       "about 3 s if all succeed; aborts if more than 20% of the canary or of at least 4 finished devices fail.",
   );
   await snap(page, "wizard-3-settings");
-  await next(page).click();
+  await wizard.next.click();
 
   // 4. Review, then create and start.
-  await expect(currentStep(page)).toContainText("Review");
-  await expect(page.getByLabel("Campaign summary")).toContainText("Sensors to 3.1.0");
-  await expect(page.getByLabel("Campaign summary")).toContainText("Canary: 10% first (1 device)");
-  await expect(page.getByLabel("Campaign summary")).toContainText("15 min (900 s)");
-  await expect(page.getByLabel("Campaign summary")).toContainText("20%");
-  await page.getByRole("checkbox", { name: /Start now/ }).check();
+  await expect(wizard.currentStep).toContainText("Review");
+  await expect(wizard.summary).toContainText("Sensors to 3.1.0");
+  await expect(wizard.summary).toContainText("Canary: 10% first (1 device)");
+  await expect(wizard.summary).toContainText("15 min (900 s)");
+  await expect(wizard.summary).toContainText("20%");
+  await wizard.startNow.check();
   await snap(page, "wizard-4-review");
-  await page.getByRole("button", { name: "Create campaign" }).click();
+  await wizard.create.click();
 
   await expect(page).toHaveURL(/\/app\/ota\/campaigns\/\d+$/);
   await expect(page.getByText("Campaign “Sensors to 3.1.0” created and started")).toBeVisible();
-  await expect(page.getByRole("heading", { level: 1, name: "Sensors to 3.1.0" })).toBeVisible();
-  const id = Number(new URL(page.url()).pathname.split("/").at(-1));
+  await expect(wizard.heading("Sensors to 3.1.0", 1)).toBeVisible();
+  const id = new CampaignDetailPage(page).idFromUrl();
 
   const [row] = await db.db
     .select()
@@ -190,30 +187,31 @@ test("a server validation error shows beside its field and takes the user back t
 }) => {
   await arrange(db, tenant.tenantId);
   await signIn(page, "operator");
-  await pickFirmwareAndGroup(page);
+  const wizard = new WizardPage(page);
+  await pickFirmwareAndGroup(wizard);
 
   // The form leaves the name's length to the API, which allows 100 characters.
   const tooLong = `Sensors ${"x".repeat(93)}`;
   expect(tooLong).toHaveLength(101);
-  await page.getByLabel("Name", { exact: true }).fill(tooLong);
-  await next(page).click();
-  await page.getByRole("button", { name: "Create campaign" }).click();
+  await wizard.name.fill(tooLong);
+  await wizard.next.click();
+  await wizard.create.click();
 
-  await expect(currentStep(page)).toContainText("Settings");
-  const name = page.getByLabel("Name", { exact: true });
+  await expect(wizard.currentStep).toContainText("Settings");
+  const name = wizard.name;
   await expect(name).toHaveAttribute("aria-invalid", "true");
   await expect(name).toHaveAccessibleDescription(/100/);
   await expect(page.getByText("The campaign was not created: check the highlighted fields")).toBeVisible();
   // Unchanged, the field keeps its message and the wizard stays here.
-  await next(page).click();
-  await expect(currentStep(page)).toContainText("Settings");
+  await wizard.next.click();
+  await expect(wizard.currentStep).toContainText("Settings");
 
   await name.fill("Sensors, default settings");
   await expect(name).not.toHaveAttribute("aria-invalid", "true");
-  await next(page).click();
-  await page.getByRole("button", { name: "Create campaign" }).click();
+  await wizard.next.click();
+  await wizard.create.click();
   await expect(page).toHaveURL(/\/app\/ota\/campaigns\/\d+$/);
-  const id = Number(new URL(page.url()).pathname.split("/").at(-1));
+  const id = new CampaignDetailPage(page).idFromUrl();
   const [row] = await db.db
     .select()
     .from(otaCampaigns)
@@ -234,49 +232,50 @@ test("a server validation error shows beside its field and takes the user back t
 test("the form's own checks stop Next on step 3", async ({ page, db, tenant, signIn }) => {
   await arrange(db, tenant.tenantId);
   await signIn(page, "admin");
-  await pickFirmwareAndGroup(page);
-  await page.getByRole("radio", { name: /Canary/ }).check();
-  await page.getByLabel("Canary share (%)").fill("80");
-  await page.getByLabel("Abort threshold (%)").fill("150");
-  await next(page).click();
-  await expect(currentStep(page)).toContainText("Settings");
-  await expect(page.getByLabel("Name", { exact: true })).toHaveAccessibleDescription("Give the campaign a name");
-  await expect(page.getByLabel("Canary share (%)")).toHaveAccessibleDescription("Must be at most 50");
-  await expect(page.getByLabel("Abort threshold (%)")).toHaveAccessibleDescription("Enter a percentage from 0 to 100");
-  await expect(page.getByLabel("Name", { exact: true })).toBeFocused();
+  const wizard = new WizardPage(page);
+  await pickFirmwareAndGroup(wizard);
+  await wizard.option(/Canary/).check();
+  await wizard.canaryShare.fill("80");
+  await wizard.abortThreshold.fill("150");
+  await wizard.next.click();
+  await expect(wizard.currentStep).toContainText("Settings");
+  await expect(wizard.name).toHaveAccessibleDescription("Give the campaign a name");
+  await expect(wizard.canaryShare).toHaveAccessibleDescription("Must be at most 50");
+  await expect(wizard.abortThreshold).toHaveAccessibleDescription("Enter a percentage from 0 to 100");
+  await expect(wizard.name).toBeFocused();
 });
 
 test("the wizard says where to go when there is no firmware or no group", async ({ page, db, tenant, signIn }) => {
   await signIn(page, "operator");
-  await page.goto("/app/ota/campaigns/new");
+  const wizard = new WizardPage(page);
+  await wizard.goto();
   await expect(page.getByText("No firmware yet")).toBeVisible();
   await expect(page.getByRole("link", { name: "Add firmware in the library" })).toHaveAttribute(
     "href",
     "/app/ota/firmware",
   );
 
-  await db.db
-    .insert(firmwareVersions)
-    .values({
-      tenantId: tenant.tenantId,
-      version: "1.0.0",
-      fileUrl: "https://downloads.example.com/1.0.0.bin",
-      checksumSha256: CHECKSUM,
-    });
+  await db.db.insert(firmwareVersions).values({
+    tenantId: tenant.tenantId,
+    version: "1.0.0",
+    fileUrl: "https://downloads.example.com/1.0.0.bin",
+    checksumSha256: CHECKSUM,
+  });
   await page.reload();
-  await page.getByRole("radio", { name: /1\.0\.0/ }).check();
-  await next(page).click();
+  await wizard.option(/1\.0\.0/).check();
+  await wizard.next.click();
   await expect(page.getByText("No device groups yet")).toBeVisible();
   await expect(page.getByRole("link", { name: "Create a group" })).toHaveAttribute("href", "/app/groups");
-  await expect(next(page)).toBeDisabled();
+  await expect(wizard.next).toBeDisabled();
 });
 
 test("a viewer sees no wizard", async ({ page, db, tenant, signIn }) => {
   await arrange(db, tenant.tenantId);
   await signIn(page, "viewer");
-  await page.goto("/app/ota/campaigns/new");
+  const wizard = new WizardPage(page);
+  await wizard.goto();
   await expect(page.getByText("You need the operator role to create campaigns.")).toBeVisible();
-  await expect(page.getByRole("list", { name: "Steps" })).toHaveCount(0);
+  await expect(wizard.steps).toHaveCount(0);
   await expect(page.getByRole("radio")).toHaveCount(0);
   await expect(page.getByRole("button", { name: /Next|Create campaign/ })).toHaveCount(0);
 });

@@ -2,13 +2,14 @@
  * `npm test`: the whole suite against real services. Starts PostgreSQL and an MQTT
  * broker (embedded on free ports, or the local ones named by DATABASE_URL / MQTT_URL,
  * in a fresh database), builds the web app, runs Vitest (unit and integration), then
- * starts the production server and the worker and runs Playwright in Chromium.
+ * starts the production server and the worker and runs Playwright in Chromium (the
+ * installed one, else the one inside the @sparticuz/chromium package: e2e/chromium.ts).
  * Everything it started is stopped before it exits.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { chromiumPath } from "../e2e/chromium";
+import { chromiumEnv, resolveChromium } from "../e2e/chromium";
 import { freePort } from "@/lib/embedded/ports";
 import { runToEnd, startChild, stopChild } from "@/lib/runtime/children";
 import { startTestServices, type TestServices } from "../tests/support/services";
@@ -29,10 +30,13 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  chromiumPath(); // fail in the first second, not after the build, when no browser is installed
   let services: TestServices | undefined;
   const children: ChildProcess[] = [];
   try {
+    // Before anything slow: a missing browser fails in seconds, and the package's browser
+    // (on a machine without one) is extracted once, not by each Playwright process.
+    const browser = await resolveChromium();
+    log(`browser: ${browser.executablePath} (${browser.source})`);
     services = await startTestServices(log);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -75,6 +79,7 @@ async function main(): Promise<number> {
     // Arguments after `npm test --` go to Playwright (e.g. one spec file).
     await runToEnd("e2e", bin("playwright"), ["test", ...process.argv.slice(2)], {
       ...env,
+      ...chromiumEnv(browser),
       BASE_URL: baseUrl,
       OTA_TICK_INTERVAL_MS: "1000",
     });

@@ -7,7 +7,7 @@ export interface FieldIssue {
   type: string;
 }
 
-/** Our stable error codes, beside the seed's `detail` (the OpenAPI document lists these). */
+/** Our stable error codes, beside `detail` (docs/api.md and the OpenAPI document list them). */
 export const ERROR_CODES = [
   "unauthorized",
   "forbidden",

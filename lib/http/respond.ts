@@ -23,7 +23,7 @@ function pgCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The one error mapper: typed errors to the seed's `{"detail"}` body plus our stable `code`. */
+/** The one error mapper: domain errors to the `{"detail", "code"}` body of docs/api.md. */
 export function errorResponse(err: unknown): Response {
   let mapped: DomainError | undefined = err instanceof DomainError ? err : undefined;
   // A unique violation that domain code did not anticipate is still a conflict, not a 500.

@@ -92,7 +92,7 @@ export async function firmwareDownloadLink(tx: DbOrTx, tenantId: string, firmwar
 
 const DUPLICATE = "Firmware version already exists for this device type";
 
-/** Registers firmware by URL (the seed's JSON body): 409 on a duplicate (version, device type). */
+/** Registers firmware by URL (the JSON body of docs/api.md): 409 on a duplicate (version, device type). */
 export async function createFirmware(tx: Tx, tenantId: string, body: FirmwareCreate, createdBy: string) {
   const [row] = await tx
     .insert(firmwareVersions)

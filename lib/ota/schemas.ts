@@ -39,7 +39,7 @@ const FirmwareFields = z.object({
   checksum_sha256: SHA256.nullish(),
   device_type: z.string().trim().min(1).max(50).nullish(),
 });
-/** Registering firmware by URL (the seed's JSON body). */
+/** Registering firmware by URL (the JSON body of docs/api.md). */
 export const FirmwareCreate = FirmwareFields.extend({
   file_url: z.string().min(1).max(2048).url(),
 });

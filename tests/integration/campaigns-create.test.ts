@@ -90,7 +90,7 @@ describe("POST /customer/ota/campaigns", () => {
     await act(a, abort.POST, third.body.id);
   });
 
-  it("guards firmware, group and membership with the seed's messages, and creates nothing", async () => {
+  it("guards firmware, group and membership with the messages of docs/api.md, and creates nothing", async () => {
     const before = await call(list.GET, { headers: await authAs(a.t) });
     const cases: [Record<string, unknown>, number, string][] = [
       [{ firmware_version_id: 999_999 }, 404, "Firmware version not found"],

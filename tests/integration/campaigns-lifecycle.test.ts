@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 
 describe("lifecycle: start, pause, abort", () => {
-  it("follows the state machine, with the seed's messages for illegal moves", async () => {
+  it("follows the state machine, with the messages of docs/api.md for illegal moves", async () => {
     const c = (await create(a, { name: "Lifecycle" })).body;
     expect((await act(a, pause.POST, c.id)).body).toEqual({
       detail: "Cannot pause campaign in status CREATED",

@@ -9,7 +9,7 @@ import { seedDemo } from "@/lib/demo/seed";
 import { call } from "../support/api";
 import { testDb } from "../support/db";
 
-/** The pairs, with the demo admin's own token, against the seeded demo data. */
+/** Requests against the demo data (lib/demo/data.ts), with the demo admin's own token, against the seeded demo data. */
 const handle = testDb();
 let auth: { Authorization: string };
 

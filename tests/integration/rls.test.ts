@@ -99,7 +99,7 @@ describe("tenant isolation through the application's query path (withTenant)", (
     expect(bDevices.map((d) => d.fw_version)).toEqual(["1.0.0", "1.0.0"]);
   });
 
-  it("has task 1's policy on every table with a tenant_id column", async () => {
+  it("has the tenant isolation policy on every table with a tenant_id column", async () => {
     const rows = await handle.sql<
       { table: string; rls: boolean; policy: string | null; qual: string | null; check: string | null }[]
     >`

@@ -49,7 +49,7 @@ describe("dispatch", () => {
       // A worker again, to record the devices' final reports.
       workers.push(await workerFor(handle, [f.tenantId]));
       await finishAndCheck(handle, f.tenantId, id, fleet);
-      // The command is the seed's payload plus size, for the campaign's firmware.
+      // The command is docs/device-protocol.md's payload, with size, for the campaign's firmware.
       expect(fleet.commands[0]!.payload).toEqual({
         campaign_id: id,
         firmware_url: "http://127.0.0.1:9/fw.bin",

@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => handle.close());
 
 describe("the demo seed", () => {
-  it("writes task 002's tenants, users, fleet and groups", async () => {
+  it("writes the demo's tenants, users, fleet and groups (lib/demo/data.ts)", async () => {
     const s = await snapshot();
     expect(s.tenants.map((t) => [t.tenant_id, t.name])).toEqual([
       ["acme", "Acme Corp"],

@@ -19,7 +19,7 @@ async function caught(p: Promise<unknown> | (() => unknown)) {
 }
 
 describe("the error mapper", () => {
-  it("maps typed errors to the seed's detail plus a stable code", async () => {
+  it("maps domain errors to a status, the detail and a stable code", async () => {
     expect(await caught(() => Promise.reject(new NotFound("Campaign not found")))).toEqual({
       status: 404,
       body: { detail: "Campaign not found", code: "not_found" },

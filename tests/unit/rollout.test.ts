@@ -111,7 +111,7 @@ describe("parseStatusMessage", () => {
   const parse = (payload: unknown, t = topic) =>
     parseStatusMessage(t, typeof payload === "string" ? payload : JSON.stringify(payload));
 
-  it("takes the seed's payload, case-insensitive, and clamps progress", () => {
+  it("takes docs/device-protocol.md's payload, case-insensitive, and clamps progress", () => {
     expect(parse({ campaign_id: 7, status: "downloading", progress: 150.7 })).toEqual({
       ok: true,
       report: {

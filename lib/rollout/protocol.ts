@@ -55,7 +55,6 @@ export const OtaCommandPayload = z.object({
 export type OtaCommandPayload = z.infer<typeof OtaCommandPayload>;
 
 // The report statuses live in lib/rules/statuses.ts; re-exported for bench/ (import them from there).
-export type { ReportStatus };
 
 // Tenant and device levels follow the API's identifier rule: no '/', '+', '#' or NUL.
 const STATUS_TOPIC = new RegExp(`^tenant/(${IDENTIFIER_PATTERN})/device/(${IDENTIFIER_PATTERN})/ota/status$`);

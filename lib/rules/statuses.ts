@@ -71,6 +71,7 @@ export const isDeviceStatus = member(DEVICE_STATUSES);
 export const isReportStatus = member(REPORT_STATUSES);
 export const isLiveCampaign = member(LIVE_CAMPAIGN_STATUSES);
 export const isOpenCampaign = member(OPEN_CAMPAIGN_STATUSES);
+export const isFinalCampaign = member(FINAL_CAMPAIGN_STATUSES);
 export const isLiveDevice = member(LIVE_DEVICE_STATUSES);
 export const isActiveDevice = member(ACTIVE_DEVICE_STATUSES);
 export const isFinalDevice = member(FINAL_DEVICE_STATUSES);

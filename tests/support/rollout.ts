@@ -6,6 +6,7 @@ import { withTenant } from "@/lib/db/tenant";
 import { createCampaign, transitionCampaign } from "@/lib/ota/campaigns";
 import { CampaignCreate } from "@/lib/ota/schemas";
 import { startWorker, type Worker, type WorkerOptions } from "@/lib/rollout/worker";
+import { isFinalCampaign } from "@/lib/rules/statuses";
 import { createTestTenant } from "./db";
 import { poll } from "./time";
 
@@ -194,7 +195,7 @@ export async function finishAndCheck(
   fleet: { commands: Command[]; report: (d: string, body: Record<string, unknown>) => Promise<unknown> },
 ) {
   const s = await campaignState(handle, id);
-  if (!["COMPLETED", "ABORTED"].includes(s.status)) {
+  if (!isFinalCampaign(s.status)) {
     await withTenant(handle.db, tenantId, (tx) => transitionCampaign(tx, tenantId, id, "abort", "test"));
   }
   for (const d of new Set(fleet.commands.filter((c) => c.campaignId === id).map((c) => c.deviceId))) {

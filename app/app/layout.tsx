@@ -22,7 +22,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           <div className="flex min-w-0 flex-1 flex-col">
             <Header principal={principal} tenantName={name} />
             <HealthBanner />
-            <main className="flex-1 p-4 md:p-6">{children}</main>
+            <main id="main" tabIndex={-1} className="min-w-0 flex-1 p-4 focus:outline-none md:p-6">
+              {children}
+            </main>
           </div>
         </div>
       </ToastProvider>

@@ -6,7 +6,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
 import { useCampaignAction } from "@/lib/api-client/campaigns";
-import type { CampaignStatus } from "@/lib/db/schema/campaigns";
+import type { CampaignStatus } from "@/lib/rules/statuses";
 import { ACTIONS, legalActions, type ActionLabel } from "./rules";
 
 interface Target {

@@ -5,14 +5,15 @@ import { useEffect, useRef } from "react";
 import { Pagination } from "@/components/ui/pagination";
 import { Empty, ErrorState, Loading } from "@/components/ui/states";
 import { ApiError } from "@/lib/api-client/http";
-import { useCampaign, useCampaignDevices } from "@/lib/api-client/campaigns";
+import { stillChanging, useCampaign, useCampaignDevices } from "@/lib/api-client/campaigns";
 import type { Campaign } from "@/lib/api-client/types";
-import type { DeviceStatus } from "@/lib/db/schema/campaigns";
+import type { DeviceStatus } from "@/lib/rules/statuses";
 import { CampaignHeader } from "./campaign-header";
 import { CampaignStats } from "./campaign-stats";
 import { DeviceTable } from "./device-table";
 import { FinishedChart } from "./finished-chart";
-import { DEVICE_LIMIT, DEVICE_STATUS_LABEL, deviceQueryFromUrl, isLive, pageFromOffset } from "./rules";
+import { eligibleOf } from "@/components/ui/progress";
+import { DEVICE_LIMIT, DEVICE_STATUS_LABEL, deviceQueryFromUrl, pageFromOffset } from "./rules";
 import { StatusChips } from "./status-chips";
 import { useMounted } from "./use-mounted";
 import { useProgressSamples } from "./use-samples";
@@ -40,7 +41,7 @@ export function CampaignDetail({ id }: { id: number }) {
   const [params, setParams] = useUrlParams();
   const deviceQuery = deviceQueryFromUrl(params.get("status"), params.get("page"));
   const q = useCampaign(id);
-  const devices = useCampaignDevices(id, deviceQuery, q.data?.status);
+  const devices = useCampaignDevices(id, deviceQuery, q.data);
   // The server prefetched the data into the cache; rendering it waits for the browser's
   // locale and clock (see useMounted), then needs no request.
   const mounted = useMounted();
@@ -89,19 +90,20 @@ function LiveCampaign({
     running: c.status === "RUNNING",
   });
 
-  // Polling stops once the campaign is over: fetch the devices once more, so that the
-  // table shows their final state and not the last poll's.
-  const previous = useRef(c.status);
+  // Polling stops once the campaign is over and no device is still finishing: fetch the
+  // devices once more, so that the table shows their final state and not the last poll's.
+  const polling = stillChanging(c);
+  const previous = useRef(polling);
   const refetchDevices = devices.refetch;
   useEffect(() => {
-    if (isLive(previous.current) && !isLive(c.status)) void refetchDevices();
-    previous.current = c.status;
-  }, [c.status, refetchDevices]);
+    if (previous.current && !polling) void refetchDevices();
+    previous.current = polling;
+  }, [polling, refetchDevices]);
 
-  const eligible = c.eligible_devices || c.total_devices - b.SKIPPED;
+  const eligible = eligibleOf(c);
   return (
     <div className="space-y-6">
-      <CampaignHeader campaign={c} live={{ polling: isLive(c.status), stale }} />
+      <CampaignHeader campaign={c} live={{ polling, stale }} />
       <CampaignStats campaign={c} samples={samples} />
       <FinishedChart samples={samples} eligible={eligible} />
 
@@ -111,7 +113,7 @@ function LiveCampaign({
             Devices
           </h2>
           {devices.isFetching && !devices.isPending && (
-            <span className="text-xs text-slate-400" aria-hidden>
+            <span className="text-xs text-slate-600" aria-hidden>
               Updating…
             </span>
           )}

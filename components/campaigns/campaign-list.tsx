@@ -8,7 +8,8 @@ import { Empty, ErrorState, Loading } from "@/components/ui/states";
 import { PageHeader } from "@/components/ui/table";
 import { useCampaigns } from "@/lib/api-client/campaigns";
 import { CampaignTable } from "./campaign-table";
-import { CAMPAIGN_STATUS_OPTIONS, isCampaignStatus, offsetFromPage, pageFromOffset } from "./rules";
+import { CAMPAIGN_STATUSES, isCampaignStatus } from "@/lib/rules/statuses";
+import { offsetFromPage, pageFromOffset } from "./rules";
 import { useUrlParams } from "./use-url-params";
 
 const LIMIT = 25;
@@ -52,7 +53,7 @@ export function CampaignList() {
             className={FILTER_INPUT}
           >
             <option value="">All statuses</option>
-            {CAMPAIGN_STATUS_OPTIONS.map((s) => (
+            {CAMPAIGN_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s.charAt(0) + s.slice(1).toLowerCase()}
               </option>
@@ -60,7 +61,7 @@ export function CampaignList() {
           </select>
         </label>
         {q.isFetching && !q.isPending && (
-          <span className="pb-2 text-xs text-slate-400" aria-hidden>
+          <span className="pb-2 text-xs text-slate-500" aria-hidden>
             Updating…
           </span>
         )}

@@ -1,8 +1,8 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { formatDuration, formatPercent, formatRelative } from "@/components/ui/format";
-import { SplitProgress } from "@/components/ui/progress";
+import { exactRate, formatDuration, formatPercent, formatPerMinute, formatRelative } from "@/components/ui/format";
+import { eligibleOf, SplitProgress } from "@/components/ui/progress";
 import { StatusBadge } from "@/components/ui/status-badge";
 import type { Campaign } from "@/lib/api-client/types";
 import { estimateCompletion, type Sample } from "./eta";
@@ -44,9 +44,9 @@ function etaHint(c: Campaign, eta: ReturnType<typeof estimateCompletion>): strin
   if (c.status === "CREATED") return "Starts when an operator starts it";
   if (c.status === "COMPLETED" || c.status === "ABORTED") return "Campaign is over";
   if (!eta) return "Waiting for devices to report";
-  if (eta.basis === "observed")
-    return `At the observed ${eta.rate < 1 ? eta.rate.toFixed(2) : eta.rate.toFixed(1)} devices/s`;
-  return `At the planned ${c.rollout_rate.toLocaleString()} device${c.rollout_rate === 1 ? "" : "s"} every ${formatDuration(c.tick_interval_ms / 1000)}, if all succeed`;
+  const pace = formatPerMinute(eta.rate * 60);
+  if (eta.basis === "observed") return `At the observed ${pace}`;
+  return `At the planned ${pace} (${exactRate(c.rollout_rate, c.tick_interval_ms)}), if all succeed`;
 }
 
 /** How close the failures are to the abort threshold, in the engine's own terms. */
@@ -62,8 +62,8 @@ function failedHint(c: Campaign, finished: number, eligible: number): string {
 export function CampaignStats({ campaign: c, samples }: { campaign: Campaign; samples: readonly Sample[] }) {
   const b = c.status_breakdown;
   const finished = b.SUCCESS + b.FAILED;
-  // Eligible devices are the rollout (skipped ones never were); older rows may lack the count.
-  const eligible = c.eligible_devices || c.total_devices - b.SKIPPED;
+  // One base for the percentage, the bar and the counts: the eligible devices.
+  const eligible = eligibleOf(c);
   const eta = estimateCompletion(
     {
       status: c.status,
@@ -90,9 +90,13 @@ export function CampaignStats({ campaign: c, samples }: { campaign: Campaign; sa
       </Card>
       <Card
         title="Succeeded"
-        hint={b.SKIPPED > 0 ? `${b.SKIPPED.toLocaleString()} skipped` : "of every device in the campaign"}
+        hint={
+          b.SKIPPED > 0
+            ? `of ${eligible.toLocaleString()} eligible; ${b.SKIPPED.toLocaleString()} skipped`
+            : "of every device in the campaign"
+        }
       >
-        {c.succeeded.toLocaleString()}/{c.total_devices.toLocaleString()}
+        {c.succeeded.toLocaleString()}/{eligible.toLocaleString()}
       </Card>
       <Card title="Failed" hint={failedHint(c, finished, eligible)}>
         <span className={c.failed > 0 ? "text-red-700" : undefined}>{c.failed.toLocaleString()}</span>

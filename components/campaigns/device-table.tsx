@@ -1,12 +1,11 @@
 "use client";
 
 import Link from "next/link";
-import { ProgressBar } from "@/components/ui/progress";
+import { DeviceProgress, DeviceReason } from "@/components/ui/device-progress";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, Td, Th } from "@/components/ui/table";
 import type { CampaignDevice } from "@/lib/api-client/types";
 import { PreciseTime } from "@/components/ui/time";
-import { DeviceText } from "@/components/ui/device-text";
 
 /** The campaign's devices on this page of the server's paging. */
 export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
@@ -18,7 +17,7 @@ export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
           <Th>Device</Th>
           <Th>Status</Th>
           <Th>Progress</Th>
-          <Th>Error</Th>
+          <Th>Reason</Th>
           <Th>Started</Th>
           <Th>Completed</Th>
         </>
@@ -52,18 +51,10 @@ export function DeviceTable({ devices }: { devices: CampaignDevice[] }) {
             )}
           </Td>
           <Td>
-            {d.status === "DOWNLOADING" || d.status === "INSTALLING" ? (
-              <ProgressBar value={d.progress_pct} label={`${d.device_id} ${d.status.toLowerCase()}`} />
-            ) : (
-              <span className="text-slate-300">—</span>
-            )}
+            <DeviceProgress status={d.status} progress={d.progress_pct} label={`Progress of ${d.device_id}`} />
           </Td>
-          <Td className="max-w-72 text-red-800">
-            {d.error_message ? (
-              <DeviceText value={d.error_message} className={d.status === "SKIPPED" ? "text-slate-500" : undefined} />
-            ) : (
-              <span className="text-slate-300">—</span>
-            )}
+          <Td className="max-w-72">
+            <DeviceReason status={d.status} message={d.error_message} />
           </Td>
           <Td className="whitespace-nowrap text-slate-600">
             <PreciseTime iso={d.started_at} />

@@ -45,7 +45,7 @@ export function FinishedChart({ samples, eligible }: { samples: readonly Sample[
         </span>
       </figcaption>
       <div className="relative mt-3">
-        <span className="absolute top-0 left-0 text-[11px] tabular-nums text-slate-400">{yMax.toLocaleString()}</span>
+        <span className="absolute top-0 left-0 text-[11px] tabular-nums text-slate-500">{yMax.toLocaleString()}</span>
         <svg
           viewBox={`0 0 ${W} ${H}`}
           preserveAspectRatio="none"
@@ -76,7 +76,7 @@ export function FinishedChart({ samples, eligible }: { samples: readonly Sample[
           )}
         </svg>
       </div>
-      <div className="mt-1 flex justify-between text-[11px] text-slate-400">
+      <div className="mt-1 flex justify-between text-[11px] text-slate-500">
         <time dateTime={new Date(first.t).toISOString()}>{clock(first.t)}</time>
         <time dateTime={new Date(last.t).toISOString()}>{clock(last.t)}</time>
       </div>

@@ -1,26 +1,11 @@
-import type { CampaignStatus, DeviceStatus } from "@/lib/db/schema/campaigns";
+import { isDeviceStatus, type CampaignStatus, type DeviceStatus } from "@/lib/rules/statuses";
 
 /**
- * What the campaign pages show and allow for each status. Plain data (no drizzle at
- * run time: the schema module is imported for its types only), shared by the list
- * and the detail page so that both offer exactly the same actions.
+ * What the campaign pages show and allow for each status: labels, actions and paging.
+ * The statuses themselves and their groups live in lib/rules/statuses.ts; this file
+ * only adds the screens' words, shared by the list and the detail page so that both
+ * offer exactly the same actions.
  */
-export const CAMPAIGN_STATUS_OPTIONS = [
-  "CREATED",
-  "RUNNING",
-  "PAUSED",
-  "COMPLETED",
-  "ABORTED",
-] as const satisfies readonly CampaignStatus[];
-export const DEVICE_STATUS_OPTIONS = [
-  "PENDING",
-  "DOWNLOADING",
-  "INSTALLING",
-  "SUCCESS",
-  "FAILED",
-  "SKIPPED",
-] as const satisfies readonly DeviceStatus[];
-
 export const DEVICE_STATUS_LABEL: Record<DeviceStatus, string> = {
   PENDING: "Pending",
   DOWNLOADING: "Downloading",
@@ -29,15 +14,6 @@ export const DEVICE_STATUS_LABEL: Record<DeviceStatus, string> = {
   FAILED: "Failed",
   SKIPPED: "Skipped",
 };
-
-export const isCampaignStatus = (s: string | null): s is CampaignStatus =>
-  (CAMPAIGN_STATUS_OPTIONS as readonly string[]).includes(s ?? "");
-export const isDeviceStatus = (s: string | null): s is DeviceStatus =>
-  (DEVICE_STATUS_OPTIONS as readonly string[]).includes(s ?? "");
-
-/** The statuses in which the campaign changes on its own, so pages poll. */
-export const isLive = (s: CampaignStatus) => s === "RUNNING" || s === "PAUSED";
-export const isTerminal = (s: CampaignStatus) => s === "COMPLETED" || s === "ABORTED";
 
 export type ActionLabel = "Start" | "Resume" | "Pause" | "Abort";
 
@@ -92,7 +68,7 @@ export const DEVICE_LIMIT = 50;
  */
 export function deviceQueryFromUrl(status: string | null | undefined, page: string | null | undefined) {
   return {
-    status: isDeviceStatus(status ?? null) ? (status as DeviceStatus) : undefined,
+    status: isDeviceStatus(status) ? status : undefined,
     limit: DEVICE_LIMIT,
     offset: offsetFromPage(page, DEVICE_LIMIT),
   };

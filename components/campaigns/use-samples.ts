@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { Sample } from "./eta";
 
 /** Enough for the chart and the rate: at one poll every 2.5 s, 20 minutes of history. */
@@ -17,17 +17,14 @@ export function useProgressSamples(
   point: { finished: number; failed: number; running: boolean } | undefined,
 ): Sample[] {
   const [state, setState] = useState<{ id: number; samples: Sample[] }>({ id, samples: [] });
-  const finished = point?.finished;
-  const failed = point?.failed;
-  const running = point?.running;
-  useEffect(() => {
-    if (finished === undefined || failed === undefined || running === undefined || !updatedAt) return;
-    setState((prev) => {
-      const base = prev.id === id ? prev.samples : [];
-      const last = base.at(-1);
-      if (last && last.t >= updatedAt) return prev;
-      return { id, samples: [...base, { t: updatedAt, finished, failed, running }].slice(-MAX_SAMPLES) };
-    });
-  }, [id, updatedAt, finished, failed, running]);
+  // Recorded while rendering (React's "storing information from previous renders"): each
+  // fetch adds one sample, and a sample never comes twice for the same fetch time.
+  const base = state.id === id ? state.samples : [];
+  const last = base.at(-1);
+  if (point && updatedAt && (!last || last.t < updatedAt)) {
+    const samples = [...base, { t: updatedAt, ...point }].slice(-MAX_SAMPLES);
+    setState({ id, samples });
+    return samples;
+  }
   return state.id === id ? state.samples : [];
 }

@@ -62,12 +62,12 @@ function DeviceFacts({ device: d }: { device: Device }) {
       aria-label="Device details"
       className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-slate-200 bg-slate-200 shadow-sm lg:grid-cols-5"
     >
-      <Fact term="Type">{d.device_type ?? <span className="text-slate-400">—</span>}</Fact>
+      <Fact term="Type">{d.device_type ?? <span className="text-slate-500">—</span>}</Fact>
       <Fact term="Firmware version">
         {d.fw_version ? (
           <DeviceText value={d.fw_version} className="font-mono" />
         ) : (
-          <span className="text-slate-400">unknown</span>
+          <span className="text-slate-500">unknown</span>
         )}
       </Fact>
       <Fact term="Last seen">
@@ -78,7 +78,7 @@ function DeviceFacts({ device: d }: { device: Device }) {
       </Fact>
       <Fact term="Groups" wide>
         {d.groups.length === 0 ? (
-          <span className="text-slate-400">None</span>
+          <span className="text-slate-500">None</span>
         ) : (
           <ul className="flex flex-wrap gap-1">
             {d.groups.map((g) => (

@@ -48,12 +48,12 @@ export function DevicesTable({
               {d.device_id}
             </Link>
           </Td>
-          <Td className="whitespace-nowrap">{d.device_type ?? <span className="text-slate-400">—</span>}</Td>
+          <Td className="whitespace-nowrap">{d.device_type ?? <span className="text-slate-500">—</span>}</Td>
           <Td className="whitespace-nowrap font-mono text-[13px]">
             {d.fw_version ? (
               <DeviceText value={d.fw_version} />
             ) : (
-              <span className="font-sans text-slate-400">unknown</span>
+              <span className="font-sans text-slate-500">unknown</span>
             )}
           </Td>
           <Td className="whitespace-nowrap text-slate-600">

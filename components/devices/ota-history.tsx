@@ -3,13 +3,12 @@
 import Link from "next/link";
 import { useState } from "react";
 import { Pagination } from "@/components/ui/pagination";
-import { ProgressBar } from "@/components/ui/progress";
+import { DeviceProgress, DeviceReason } from "@/components/ui/device-progress";
 import { Empty, ErrorState, Loading } from "@/components/ui/states";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { DataTable, Td, Th } from "@/components/ui/table";
 import { DateTime } from "@/components/ui/time";
 import { useDeviceHistory } from "@/lib/api-client/devices";
-import { DeviceText } from "@/components/ui/device-text";
 
 const LIMIT = 20;
 
@@ -31,7 +30,7 @@ export function OtaHistory({ deviceId }: { deviceId: string }) {
             <Th>Firmware</Th>
             <Th>Status</Th>
             <Th>Progress</Th>
-            <Th>Error</Th>
+            <Th>Reason</Th>
             <Th>Started</Th>
             <Th>Completed</Th>
           </>
@@ -49,18 +48,10 @@ export function OtaHistory({ deviceId }: { deviceId: string }) {
               <StatusBadge status={h.status} />
             </Td>
             <Td>
-              {h.status === "SKIPPED" ? (
-                <span className="text-slate-400">—</span>
-              ) : (
-                <ProgressBar value={h.progress_pct} label={`Progress in ${h.campaign_name}`} />
-              )}
+              <DeviceProgress status={h.status} progress={h.progress_pct} label={`Progress in ${h.campaign_name}`} />
             </Td>
-            <Td className="max-w-xs text-red-700">
-              {h.error_message ? (
-                <DeviceText value={h.error_message} className="line-clamp-2" />
-              ) : (
-                <span className="text-slate-400">—</span>
-              )}
+            <Td className="max-w-xs">
+              <DeviceReason status={h.status} message={h.error_message} />
             </Td>
             <Td className="whitespace-nowrap text-slate-600">
               <DateTime iso={h.started_at} />

@@ -32,7 +32,7 @@ function AddFirmwareFlow({ onDone }: { onDone: () => void }) {
   if (added) return <FirmwareAdded firmware={added} uploaded={mode === "upload"} onDone={onDone} />;
   return (
     <div className="space-y-4">
-      <fieldset>
+      <fieldset className="min-w-0">
         <legend className="sr-only">Source</legend>
         <div className="grid grid-cols-2 gap-1 rounded-lg bg-slate-100 p-1">
           {MODES.map((m) => (

@@ -50,7 +50,7 @@ export function FirmwareAdded({
         </Row>
         <Row term="Size">
           {firmware.file_size_bytes === null ? (
-            <span className="text-slate-400">Unknown</span>
+            <span className="text-slate-500">Unknown</span>
           ) : (
             <span className="tabular-nums">
               {formatBytes(firmware.file_size_bytes)}{" "}
@@ -58,7 +58,7 @@ export function FirmwareAdded({
             </span>
           )}
         </Row>
-        <Row term="Device type">{firmware.device_type ?? <span className="text-slate-400">Any</span>}</Row>
+        <Row term="Device type">{firmware.device_type ?? <span className="text-slate-500">Any</span>}</Row>
       </dl>
       <div className="flex justify-end">
         <Button variant="primary" onClick={onDone}>

@@ -11,7 +11,7 @@ import { DeleteFirmwareButton } from "./delete-firmware";
 export function ShortSha({ sha, version }: { sha: string | null; version: string }) {
   if (!sha)
     return (
-      <span className="text-slate-400" title="Registered without a checksum">
+      <span className="text-slate-500" title="Registered without a checksum">
         —
       </span>
     );
@@ -55,7 +55,7 @@ export function FirmwareTable({ firmware, canDelete }: { firmware: Firmware[]; c
             )}
           </Td>
           <Td className="hidden max-w-xs truncate text-slate-600 md:table-cell" title={f.description ?? undefined}>
-            {f.description || <span className="text-slate-400">—</span>}
+            {f.description || <span className="text-slate-500">—</span>}
           </Td>
           <Td className="whitespace-nowrap">
             {f.device_type ? (
@@ -63,7 +63,7 @@ export function FirmwareTable({ firmware, canDelete }: { firmware: Firmware[]; c
                 {f.device_type}
               </span>
             ) : (
-              <span className="text-slate-400" title="Any device type">
+              <span className="text-slate-500" title="Any device type">
                 any
               </span>
             )}

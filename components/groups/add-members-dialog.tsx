@@ -7,10 +7,8 @@ import { Dialog } from "@/components/ui/dialog";
 import { FormError, TextAreaField } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
 import { useAddMembers } from "@/lib/api-client/groups";
+import { IDENTIFIER } from "@/lib/rules/identifiers";
 import { DevicePicker } from "./device-picker";
-
-// The API's rule for device ids (lib/ota/schemas.ts `Identifier`), checked here to name the bad ones at once.
-const DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** "a, b c\nd" → ["a", "b", "c", "d"]: commas, spaces and new lines all separate. */
 export const parseDeviceIds = (text: string) => [...new Set(text.split(/[\s,;]+/).filter(Boolean))];
@@ -44,7 +42,7 @@ function AddMembersForm({ groupId, groupName, onDone }: { groupId: string; group
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const bad = parseDeviceIds(typed).filter((id) => !DEVICE_ID.test(id));
+    const bad = parseDeviceIds(typed).filter((id) => !IDENTIFIER.test(id));
     setInvalid(bad);
     if (bad.length || ids.length === 0) return;
     add.mutate(

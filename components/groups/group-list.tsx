@@ -90,7 +90,7 @@ function GroupsTable({ groups, canDelete }: { groups: GroupListData["groups"]; c
           </Td>
           <Td className="whitespace-nowrap font-mono text-[13px] text-slate-600">{g.group_id}</Td>
           <Td className="max-w-xs truncate text-slate-600" title={g.description ?? undefined}>
-            {g.description || <span className="text-slate-400">—</span>}
+            {g.description || <span className="text-slate-500">—</span>}
           </Td>
           <Td className="text-right tabular-nums">{g.member_count.toLocaleString()}</Td>
           <Td className="whitespace-nowrap text-slate-500">

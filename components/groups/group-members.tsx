@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { DevicesTable } from "@/components/devices/devices-table";
 import { errorMessage } from "@/components/ui/api-errors";
 import { Button } from "@/components/ui/button";
@@ -29,9 +29,13 @@ export function GroupMembers({
   const toast = useToast();
   // Removing the last member on the last page leaves that page empty: step back one.
   const stranded = !!q.data && q.data.devices.length === 0 && offset > 0 && q.data.total > 0;
-  useEffect(() => {
-    if (stranded) setOffset((o) => Math.max(0, o - LIMIT));
-  }, [stranded]);
+  // Adjusted while rendering (React's "storing information from previous renders"), once per
+  // answer: the previous page's answer stays as placeholder data until the new one arrives.
+  const [steppedBackFrom, setSteppedBackFrom] = useState<unknown>(null);
+  if (stranded && steppedBackFrom !== q.data) {
+    setSteppedBackFrom(q.data);
+    setOffset((o) => Math.max(0, o - LIMIT));
+  }
 
   if (q.isPending) return <Loading label="Loading members…" />;
   if (q.isError) return <ErrorState error={q.error} retry={() => void q.refetch()} />;

@@ -10,7 +10,7 @@ export function Header({ principal, tenantName }: { principal: Principal; tenant
       <div className="flex items-center gap-4 text-sm">
         <span className="text-slate-600">
           {principal.email}{" "}
-          <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-500">{principal.role}</span>
+          <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{principal.role}</span>
         </span>
         <form method="post" action="/auth/logout">
           <button type="submit" className="rounded-md px-2 py-1 text-slate-600 hover:bg-slate-100">

@@ -28,7 +28,7 @@ export function Sidebar() {
       </Link>
       {NAV.map((section) => (
         <div key={section.group}>
-          <p className="hidden px-2 text-xs font-semibold uppercase tracking-wide text-slate-400 md:block">
+          <p className="hidden px-2 text-xs font-semibold uppercase tracking-wide text-slate-500 md:block">
             {section.group}
           </p>
           <ul className="flex gap-1 overflow-x-auto md:mt-2 md:block md:space-y-1">

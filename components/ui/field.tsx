@@ -3,7 +3,7 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from "react";
 
 const INPUT =
-  "mt-1 block w-full rounded-md border bg-white px-3 py-2 text-sm text-slate-900 placeholder:text-slate-400 focus:outline-none focus:ring-2 disabled:bg-slate-50";
+  "mt-1 block w-full rounded-md border bg-white px-3 py-2 text-sm text-slate-900 placeholder:text-slate-500 focus:outline-none focus:ring-2 disabled:bg-slate-50";
 const OK = "border-slate-300 focus:border-sky-500 focus:ring-sky-200";
 const BAD = "border-red-400 focus:border-red-500 focus:ring-red-200";
 

@@ -44,3 +44,19 @@ export function formatDuration(seconds: number): string {
 }
 
 export const formatPercent = (fraction: number, digits = 0) => `${(fraction * 100).toFixed(digits)}%`;
+
+/** A rate in devices per tick of `tickMs`, per minute: what an operator can picture. */
+export function perMinute(perTick: number, tickMs: number): number {
+  return tickMs > 0 ? (perTick * 60_000) / tickMs : 0;
+}
+
+/** "600 devices/min", "1.5 devices/min", "0.25 devices/min". */
+export function formatPerMinute(devicesPerMinute: number): string {
+  const digits = devicesPerMinute >= 10 ? 0 : devicesPerMinute >= 1 ? 1 : 2;
+  const n = Number(devicesPerMinute.toFixed(digits)).toLocaleString();
+  return `${n} device${n === "1" ? "" : "s"}/min`;
+}
+
+/** The exact planned pace, for a title or details: "10 devices every 1 s tick". */
+export const exactRate = (perTick: number, tickMs: number) =>
+  `${perTick.toLocaleString()} device${perTick === 1 ? "" : "s"} every ${tickMs / 1000} s tick`;

@@ -15,7 +15,7 @@ export function NotFoundState({
 }) {
   return (
     <div className="mx-auto mt-8 max-w-md rounded-xl border border-slate-200 bg-white p-8 text-center shadow-sm">
-      <p className="text-xs font-semibold uppercase tracking-wide text-slate-400">404</p>
+      <p className="text-xs font-semibold uppercase tracking-wide text-slate-500">404</p>
       <h1 className="mt-1 text-xl font-semibold tracking-tight text-slate-900">{title}</h1>
       {children && <div className="mt-2 text-sm text-slate-500">{children}</div>}
       <Link href={backHref} className="mt-5 inline-block text-sm font-medium text-sky-800 hover:underline">

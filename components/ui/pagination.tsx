@@ -2,7 +2,11 @@
 
 import { Button } from "./button";
 
-/** Server-side paging: "1–50 of 100,000" with first / previous / next / last. */
+/**
+ * Server-side paging: "1–50 of 100,000" with first / previous / next / last. The buttons
+ * show arrows and are named "Next page" and so on, so that they never read as a second
+ * "Next" beside a form's own (the campaign wizard's firmware list sits above its "Next").
+ */
 export function Pagination({
   total,
   limit,
@@ -26,19 +30,46 @@ export function Pagination({
         {from.toLocaleString()}–{to.toLocaleString()} of {total.toLocaleString()}
       </p>
       <div className="flex gap-1">
-        <Button size="sm" onClick={() => onOffset(0)} disabled={offset === 0}>
-          First
-        </Button>
-        <Button size="sm" onClick={() => onOffset(Math.max(0, offset - limit))} disabled={offset === 0}>
-          Previous
-        </Button>
-        <Button size="sm" onClick={() => onOffset(offset + limit)} disabled={offset + limit >= total}>
-          Next
-        </Button>
-        <Button size="sm" onClick={() => onOffset(last)} disabled={offset >= last}>
-          Last
-        </Button>
+        <PageButton label="First page" glyph="«" onClick={() => onOffset(0)} disabled={offset === 0} />
+        <PageButton
+          label="Previous page"
+          glyph="‹"
+          onClick={() => onOffset(Math.max(0, offset - limit))}
+          disabled={offset === 0}
+        />
+        <PageButton
+          label="Next page"
+          glyph="›"
+          onClick={() => onOffset(offset + limit)}
+          disabled={offset + limit >= total}
+        />
+        <PageButton label="Last page" glyph="»" onClick={() => onOffset(last)} disabled={offset >= last} />
       </div>
     </nav>
+  );
+}
+
+function PageButton({
+  label,
+  glyph,
+  onClick,
+  disabled,
+}: {
+  label: string;
+  glyph: string;
+  onClick: () => void;
+  disabled: boolean;
+}) {
+  return (
+    <Button
+      size="sm"
+      aria-label={label}
+      title={label}
+      onClick={onClick}
+      disabled={disabled}
+      className="min-w-8 text-base"
+    >
+      <span aria-hidden>{glyph}</span>
+    </Button>
   );
 }

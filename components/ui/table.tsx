@@ -1,17 +1,18 @@
 import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 
 /**
- * A data table in a card that scrolls sideways on narrow screens (the page never
+ * A data table in a card that scrolls sideways on narrow screens, with a shadow at the
+ * edge that has more (the page itself never
  * does). `label` names the table for screen readers and tests (a visually hidden caption).
  * `relative` matters: it makes the card the containing block of visually hidden
  * (absolutely positioned) headers, which otherwise escape the scroller and widen the page.
  */
 export function DataTable({ label, head, children }: { label: string; head: ReactNode; children: ReactNode }) {
   return (
-    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+    <div className="scroll-hint relative overflow-x-auto rounded-lg border border-slate-200 shadow-sm">
       <table className="w-full min-w-max text-sm">
         <caption className="sr-only">{label}</caption>
-        <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+        <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
           <tr>{head}</tr>
         </thead>
         <tbody className="divide-y divide-slate-100">{children}</tbody>

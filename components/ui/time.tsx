@@ -6,7 +6,7 @@ const exact = (iso: string) => new Date(iso).toLocaleString(undefined, { dateSty
 
 /** "3 min ago", with the exact time on hover (title) and for machines (dateTime). */
 export function RelativeTime({ iso, never = "never" }: { iso: string | null | undefined; never?: string }) {
-  if (!iso) return <span className="text-slate-400">{never}</span>;
+  if (!iso) return <span className="text-slate-500">{never}</span>;
   return (
     <time dateTime={iso} title={exact(iso)}>
       {formatRelative(iso)}
@@ -16,7 +16,7 @@ export function RelativeTime({ iso, never = "never" }: { iso: string | null | un
 
 /** "Mar 4, 2026, 10:15 AM", with the full date and zone on hover. */
 export function DateTime({ iso }: { iso: string | null | undefined }) {
-  if (!iso) return <span className="text-slate-400">—</span>;
+  if (!iso) return <span className="text-slate-500">—</span>;
   return (
     <time dateTime={iso} title={exact(iso)}>
       {formatDateTime(iso)}
@@ -29,7 +29,7 @@ export function DateTime({ iso }: { iso: string | null | undefined }) {
  * times show "14:03:27", older ones their date too; the full time is in the title.
  */
 export function PreciseTime({ iso }: { iso: string | null | undefined }) {
-  if (!iso) return <span className="text-slate-400">—</span>;
+  if (!iso) return <span className="text-slate-500">—</span>;
   const d = new Date(iso);
   const today = d.toDateString() === new Date().toDateString();
   const text = today

@@ -3,11 +3,21 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiGet, apiSend } from "./http";
 import { campaignKeys, LIVE_POLL_MS } from "./keys";
+import { isLiveCampaign, LIVE_DEVICE_STATUSES } from "@/lib/rules/statuses";
 import type { Campaign, CampaignDevicePage, CampaignList } from "./types";
 
-const LIVE = new Set(["RUNNING", "PAUSED"]);
-/** Poll while the campaign can still change on its own; stop once it is over. */
-const pollWhileLive = (status: string | undefined) => (status && LIVE.has(status) ? LIVE_POLL_MS : false);
+type Polled = Pick<Campaign, "status" | "status_breakdown">;
+
+/** Devices that were sent the update and have not reported its end yet. */
+export const inFlight = (c: Polled) => LIVE_DEVICE_STATUSES.reduce((n, s) => n + c.status_breakdown[s], 0);
+
+/**
+ * Whether a campaign can still change: it runs or is paused (the worker moves it), or it
+ * is over but devices sent the update before a pause or an abort are still finishing
+ * and reporting. Polling stops only when it is final AND nothing is in flight.
+ */
+export const stillChanging = (c: Polled | undefined) => !!c && (isLiveCampaign(c.status) || inFlight(c) > 0);
+const pollWhileChanging = (c: Polled | undefined) => (stillChanging(c) ? LIVE_POLL_MS : false);
 
 export interface CampaignListParams {
   status?: string;
@@ -21,7 +31,7 @@ export function useCampaigns(p: CampaignListParams) {
     queryFn: ({ signal }) => apiGet<CampaignList>("/customer/ota/campaigns", { ...p }, signal),
     placeholderData: keepPreviousData,
     // The list polls while any campaign on the page is moving.
-    refetchInterval: (q) => (q.state.data?.campaigns.some((c) => LIVE.has(c.status)) ? LIVE_POLL_MS : false),
+    refetchInterval: (q) => (q.state.data?.campaigns.some(stillChanging) ? LIVE_POLL_MS : false),
   });
 }
 
@@ -29,7 +39,7 @@ export function useCampaign(id: number) {
   return useQuery({
     queryKey: campaignKeys.detail(id),
     queryFn: ({ signal }) => apiGet<Campaign>(`/customer/ota/campaigns/${id}`, undefined, signal),
-    refetchInterval: (q) => pollWhileLive(q.state.data?.status),
+    refetchInterval: (q) => pollWhileChanging(q.state.data),
     retry: (n, err) => (err as { status?: number }).status !== 404 && n < 1,
   });
 }
@@ -37,13 +47,14 @@ export function useCampaign(id: number) {
 export function useCampaignDevices(
   id: number,
   p: { status?: string; limit: number; offset: number },
-  campaignStatus?: string,
+  /** The campaign as last fetched: its devices poll as long as it does. */
+  campaign?: Polled,
 ) {
   return useQuery({
     queryKey: campaignKeys.devices(id, { ...p }),
     queryFn: ({ signal }) => apiGet<CampaignDevicePage>(`/customer/ota/campaigns/${id}/devices`, { ...p }, signal),
     placeholderData: keepPreviousData,
-    refetchInterval: pollWhileLive(campaignStatus),
+    refetchInterval: pollWhileChanging(campaign),
   });
 }
 

@@ -43,7 +43,9 @@ async function parse<T>(res: Response): Promise<T> {
     throw new ApiError(res.status, summary || "The request was not valid", code, fields);
   }
   if (res.status === 401 && typeof window !== "undefined") {
-    // The session expired: back to the sign-in page, then here again.
+    // The session expired: back to the sign-in page. A full load on purpose, not router.push: it
+    // drops this session's cached data, and this module runs outside any component.
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     window.location.assign("/login");
   }
   throw new ApiError(res.status, typeof detail === "string" ? detail : `Request failed (${res.status})`, code);

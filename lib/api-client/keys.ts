@@ -34,7 +34,7 @@ export const groupKeys = {
 
 export const healthKeys = { all: ["health"] as const };
 
-/** How often live pages poll while something is moving (a RUNNING or PAUSED campaign). */
+/** How often live pages poll while something is moving (a RUNNING or PAUSED campaign, or devices still finishing after a pause or an abort). */
 export const LIVE_POLL_MS = 2500;
 /** How often every page checks that a worker is running. */
 export const HEALTH_POLL_MS = 15_000;

@@ -26,8 +26,8 @@ export const DEFAULT_SETTINGS: Settings = {
   rolloutRate: "10",
   thresholdPercent: "10",
   minSample: "10",
-  timeout: "1800",
-  timeoutUnit: "seconds",
+  timeout: "30",
+  timeoutUnit: "minutes",
   maxInFlight: "",
 };
 

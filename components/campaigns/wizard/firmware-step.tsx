@@ -111,9 +111,9 @@ export function FirmwareStep({
       ) : list.length === 0 ? (
         <Empty title={`No firmware for ${deviceType}`}>Choose another device type.</Empty>
       ) : (
-        <fieldset>
+        <fieldset className="min-w-0">
           <legend className="sr-only">Firmware version</legend>
-          <div className="grid gap-2">
+          <div className="grid grid-cols-1 gap-2">
             {list.map((fw) => (
               <RadioCard
                 key={fw.id}
@@ -123,7 +123,7 @@ export function FirmwareStep({
                 onSelect={() => onSelect(fw)}
                 title={
                   <span className="flex flex-wrap items-center gap-2">
-                    <span className="font-mono">{fw.version}</span>
+                    <span className="min-w-0 font-mono break-all">{fw.version}</span>
                     <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
                       {fw.device_type ?? "any device type"}
                     </span>

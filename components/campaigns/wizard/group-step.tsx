@@ -92,9 +92,9 @@ export function GroupStep({
       {error && (
         <p className="mb-3 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{error}</p>
       )}
-      <fieldset>
+      <fieldset className="min-w-0">
         <legend className="sr-only">Target group</legend>
-        <div className="grid gap-2">
+        <div className="grid grid-cols-1 gap-2">
           {groups.data.groups.map((g) => (
             <RadioCard
               key={g.group_id}

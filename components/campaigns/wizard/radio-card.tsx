@@ -28,7 +28,7 @@ export function RadioCard({
   return (
     <label
       htmlFor={id}
-      className={`flex cursor-pointer items-start gap-3 rounded-lg border p-3 transition-colors ${
+      className={`flex min-w-0 cursor-pointer items-start gap-3 rounded-lg border p-3 transition-colors ${
         checked
           ? "border-sky-500 bg-sky-50/70 ring-1 ring-sky-500"
           : "border-slate-200 bg-white hover:border-slate-300 hover:bg-slate-50"

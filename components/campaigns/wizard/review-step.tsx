@@ -4,7 +4,8 @@ import type { ReactNode } from "react";
 import type { CampaignPreview } from "@/lib/api-client/campaigns";
 import type { Firmware } from "@/lib/api-client/types";
 import { FormError } from "@/components/ui/field";
-import { formatBytes, formatDuration } from "@/components/ui/format";
+import { Exact } from "@/components/ui/exact";
+import { exactRate, formatBytes, formatDuration, formatPerMinute, perMinute } from "@/components/ui/format";
 import { thresholdFraction, timeoutSeconds, type Settings } from "./draft";
 import type { GroupItem } from "./group-step";
 import { eligibilitySummary } from "./group-step";
@@ -60,7 +61,15 @@ export function ReviewStep({
         : "Linear",
       3,
     ],
-    ["Rollout rate", `${settings.rolloutRate} devices per tick (every ${preview.tick_interval_ms / 1000} s)`, 3],
+    [
+      "Rollout rate",
+      <Exact
+        key="rate"
+        shown={formatPerMinute(perMinute(Number(settings.rolloutRate), preview.tick_interval_ms))}
+        exact={exactRate(Number(settings.rolloutRate), preview.tick_interval_ms)}
+      />,
+      3,
+    ],
     ["Max in flight", settings.maxInFlight.trim() ? `${settings.maxInFlight} devices` : "No limit", 3],
     ["Abort threshold", formatThreshold(thresholdFraction(settings.thresholdPercent)), 3],
     ["Minimum sample", `${settings.minSample} finished device${settings.minSample.trim() === "1" ? "" : "s"}`, 3],

@@ -3,6 +3,7 @@
 import { useId } from "react";
 import type { CampaignPreview } from "@/lib/api-client/campaigns";
 import { TextField } from "@/components/ui/field";
+import { formatDuration, formatPerMinute, perMinute } from "@/components/ui/format";
 import { validateSettings, thresholdFraction, timeoutSeconds, type FieldErrors, type Settings } from "./draft";
 import { planRollout } from "./preview";
 import { StepHeading } from "./radio-card";
@@ -88,7 +89,7 @@ export function SettingsStep({
             value={settings.rolloutRate}
             onChange={(e) => onChange({ rolloutRate: e.target.value }, "rollout_rate")}
             error={errors.rollout_rate}
-            hint={`Devices sent the update on each tick of the engine (one tick every ${tick} s).`}
+            hint={rateHint(settings.rolloutRate, preview.tick_interval_ms, tick)}
           />
           <TextField
             label="Max in flight (optional)"
@@ -152,7 +153,7 @@ function StrategyField({
     { value: "canary", label: "Canary", text: "A small share first; the rest only if it passes." },
   ] as const;
   return (
-    <fieldset>
+    <fieldset className="min-w-0">
       <legend className="text-sm font-medium text-slate-800">Strategy</legend>
       <div className="mt-1 grid gap-2 sm:grid-cols-2">
         {options.map((o) => (
@@ -241,9 +242,24 @@ function TimeoutField({
         </p>
       ) : (
         <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          A device that reports nothing for this long counts as failed.
+          A device that reports nothing for this long counts as failed
+          {timeoutText(settings) && <> ({timeoutText(settings)})</>}.
         </p>
       )}
     </div>
   );
+}
+
+/** The rate as an operator pictures it (per minute), beside the engine's own unit. */
+function rateHint(rate: string, tickMs: number, tick: number): string {
+  const n = Number(rate);
+  const per = Number.isFinite(n) && n > 0 ? `: ${formatPerMinute(perMinute(n, tickMs))}` : "";
+  return `Devices sent the update on each tick of the engine (one tick every ${tick} s)${per}.`;
+}
+
+/** "30 min" for a timeout typed in seconds (and the reverse), so both units are in view. */
+function timeoutText(settings: Settings): string | null {
+  const s = timeoutSeconds(settings);
+  if (!settings.timeout.trim() || !Number.isFinite(s) || s < 1) return null;
+  return settings.timeoutUnit === "seconds" ? formatDuration(s) : `${s.toLocaleString()} s`;
 }

@@ -22,9 +22,9 @@ export function StepIndicator({ step, onGo }: { step: Step; onGo: (s: Step) => v
                 aria-hidden
                 className={`hidden size-5 shrink-0 items-center justify-center rounded-full text-[11px] font-semibold sm:inline-flex ${
                   state === "todo"
-                    ? "bg-slate-100 text-slate-500"
+                    ? "bg-slate-100 text-slate-600"
                     : state === "current"
-                      ? "bg-sky-600 text-white"
+                      ? "bg-sky-700 text-white"
                       : "bg-sky-100 text-sky-800"
                 }`}
               >

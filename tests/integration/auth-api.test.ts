@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as token } from "@/app/auth/token/route";
 import { POST as login } from "@/app/auth/login/route";
 import { GET as listFirmware } from "@/app/customer/firmware/route";
+import { LOGIN_EMAIL_COOKIE } from "@/app/login/email-cookie";
+import { SESSION_COOKIE } from "@/lib/auth/token";
 import { firmwareVersions } from "@/lib/db/schema";
 import { authAs, authTokenRequest } from "../support/api";
 import { createTestTenant, testDb, type TestTenant } from "../support/db";
@@ -87,7 +89,10 @@ describe("the session cookie", () => {
       }),
     );
     expect(res.headers.get("location")).toBe("/login?error=invalid");
-    expect(res.headers.get("set-cookie")).toBeNull();
+    // No session; only the typed email, kept for the form (Path=/login) and never in the URL.
+    const cookies = res.headers.getSetCookie();
+    expect(cookies.some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+    expect(cookies).toEqual([expect.stringMatching(new RegExp(`^${LOGIN_EMAIL_COOKIE}=[^;]+; Path=/login; HttpOnly`))]);
   });
 });
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  canarySizeOf,
-  formatThreshold,
-  formatTick,
-  planRollout,
-  type RolloutInput,
-} from "@/components/campaigns/wizard/preview";
+import { canarySize } from "@/lib/rules/canary";
+import { formatThreshold, formatTick, planRollout, type RolloutInput } from "@/components/campaigns/wizard/preview";
 import {
   DEFAULT_SETTINGS,
   stepOfField,
@@ -46,11 +41,11 @@ describe("planRollout", () => {
   });
 
   it("uses the engine's canary size: ceil(eligible × share / 100), at least one", () => {
-    expect(canarySizeOf(15, 5)).toBe(1);
-    expect(canarySizeOf(100, 10)).toBe(10);
-    expect(canarySizeOf(101, 10)).toBe(11);
-    expect(canarySizeOf(1, 1)).toBe(1);
-    expect(canarySizeOf(0, 50)).toBe(0);
+    expect(canarySize(15, 5)).toBe(1);
+    expect(canarySize(100, 10)).toBe(10);
+    expect(canarySize(101, 10)).toBe(11);
+    expect(canarySize(1, 1)).toBe(1);
+    expect(canarySize(0, 50)).toBe(0);
     expect(planRollout({ ...base, eligible: 40, strategy: "canary", canaryPercent: 10 }).summary).toContain(
       "first 4 devices as a canary",
     );

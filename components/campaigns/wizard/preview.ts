@@ -1,4 +1,5 @@
 import { formatDuration } from "@/components/ui/format";
+import { canarySize as canaryWave } from "@/lib/rules/canary";
 
 /**
  * The wizard's plain-language preview of a rollout, as pure arithmetic over the
@@ -39,10 +40,6 @@ export interface RolloutPlan {
   summary: string;
 }
 
-/** The same rule as the API's (lib/ota/campaigns.ts): at least one device. */
-export const canarySizeOf = (eligible: number, percent: number) =>
-  eligible > 0 ? Math.max(1, Math.ceil((eligible * percent) / 100)) : 0;
-
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
 /** A tick as people say it: "1 s", "2.5 s", "10 s", "1 min". */
@@ -61,7 +58,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const eligible = Math.max(0, Math.floor(input.eligible));
   const rate = Math.max(1, Math.floor(input.rolloutRate));
   const perTick = input.maxInFlight ? Math.max(1, Math.min(rate, Math.floor(input.maxInFlight))) : rate;
-  const canarySize = input.strategy === "canary" ? canarySizeOf(eligible, input.canaryPercent) : 0;
+  const canarySize = input.strategy === "canary" ? canaryWave(eligible, input.canaryPercent) : 0;
   const minSample = Math.max(1, Math.min(Math.floor(input.minSample), eligible));
   const ticks =
     eligible === 0

@@ -9,7 +9,8 @@ import { exactRate, formatBytes, formatDuration, formatPerMinute, perMinute } fr
 import { thresholdFraction, timeoutSeconds, type Settings } from "./draft";
 import type { GroupItem } from "./group-step";
 import { eligibilitySummary } from "./group-step";
-import { canarySizeOf, formatThreshold } from "./preview";
+import { canarySize } from "@/lib/rules/canary";
+import { formatThreshold } from "./preview";
 import { StepHeading } from "./radio-card";
 import { rolloutSummary } from "./settings-step";
 
@@ -34,7 +35,7 @@ export function ReviewStep({
   error?: string;
   onEdit: (step: 1 | 2 | 3) => void;
 }) {
-  const canary = canarySizeOf(preview.eligible_devices, Number(settings.canaryPercent));
+  const canary = canarySize(preview.eligible_devices, Number(settings.canaryPercent));
   const seconds = timeoutSeconds(settings);
   const rows: [string, ReactNode, 1 | 2 | 3][] = [
     [

@@ -10,7 +10,7 @@ import { withTenant } from "@/lib/db/tenant";
 import { deviceId, type Fleet } from "./fleet";
 
 export interface Plan {
-  /** The statement, as the device-page route runs it (lib/ota/campaigns.ts listCampaignDevices). */
+  /** The statement, as the device-page route runs it (lib/ota/campaigns/devices.ts listCampaignDevices). */
   statement: string;
   executionMs: number;
   plan: string[];

@@ -1,7 +1,7 @@
 /**
  * The canary wave's size: ceil(eligible × percent / 100) devices, at least one, none of
- * an empty campaign. Creation (in SQL) and its preview (here) must agree; the SQL takes
- * its numbers from `canarySize` being exercised in tests/integration/rules-sql.test.ts.
+ * an empty campaign. The preview and the wizard use this function; creation computes the
+ * same in SQL, and tests/integration/rules-sql.test.ts fails if the two disagree.
  */
 export const CANARY_PERCENT = { min: 1, max: 50, default: 5 } as const;
 

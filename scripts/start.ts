@@ -85,7 +85,8 @@ async function main() {
       PUBLIC_URL: url,
       NODE_ENV: "production",
     };
-    if (!fs.existsSync(path.join(".next", "BUILD_ID"))) {
+    // The same build directory the web server will load (next.config.ts reads NEXT_DIST_DIR).
+    if (!fs.existsSync(path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) {
       log("no build found: building the web app (next build)…");
       await runToEnd("build", bin("next"), ["build"], env);
     }

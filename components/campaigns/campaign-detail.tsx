@@ -15,7 +15,7 @@ import { FinishedChart } from "./finished-chart";
 import { eligibleOf } from "@/components/ui/progress";
 import { DEVICE_LIMIT, DEVICE_STATUS_LABEL, deviceQueryFromUrl, pageFromOffset } from "./rules";
 import { StatusChips } from "./status-chips";
-import { useMounted } from "./use-mounted";
+import { useMounted } from "@/components/ui/use-mounted";
 import { useProgressSamples } from "./use-samples";
 import { useUrlParams } from "./use-url-params";
 

@@ -1,10 +1,14 @@
 "use client";
 
 import { useEffect, useId, useRef, type ReactNode } from "react";
+import { createPortal } from "react-dom";
+import { useMounted } from "./use-mounted";
 
 /**
  * A modal dialog on the native <dialog> element: focus trap, Escape and the
  * backdrop come from the browser, and it has role "dialog" with its title as name.
+ * It is rendered into <body> (a portal), so that a dialog opened from a part of the page
+ * that a narrower layout hides (the campaign table's row on a phone) stays visible.
  */
 export function Dialog({
   open,
@@ -21,13 +25,15 @@ export function Dialog({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const mounted = useMounted();
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) d.showModal();
     if (!open && d.open) d.close();
-  }, [open]);
-  return (
+  }, [open, mounted]);
+  if (!mounted) return null;
+  return createPortal(
     <dialog
       ref={ref}
       aria-labelledby={titleId}
@@ -56,6 +62,7 @@ export function Dialog({
           <div className="mt-4">{children}</div>
         </div>
       )}
-    </dialog>
+    </dialog>,
+    document.body,
   );
 }

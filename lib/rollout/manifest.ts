@@ -1,0 +1,124 @@
+import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { compactVerify, importJWK, type JWK } from "jose";
+
+/**
+ * The signed update manifest: a JWS in compact serialisation, `alg: EdDSA` with
+ * Ed25519, the signing key's id in the header, whose payload says which image a device
+ * may install. A device installs only
+ * what a valid, unexpired manifest addressed to itself names, and only bytes whose
+ * SHA-256 matches it. Any JOSE library verifies it; `verifyManifest` below does it the
+ * way a device should, with jose, and says which check failed.
+ *
+ * Signing is by hand with node:crypto (synchronous, no JSON canonicalisation needed: the
+ * bytes signed are the bytes sent), because the worker signs one manifest per device
+ * commanded, at tens of thousands a second.
+ *
+ * Not yet sent by the worker nor checked by the simulator, and so not yet in
+ * docs/device-protocol.md: this module is the format and its tests, for the work that
+ * wires it in.
+ */
+
+export interface ManifestClaims {
+  tenant_id: string;
+  device_id: string;
+  campaign_id: number;
+  version: string;
+  /** SHA-256 of the image, lowercase hex. */
+  sha256: string;
+  size: number | null;
+  url: string;
+  /** Issued at and expires at, in seconds since the epoch (JWT style). */
+  iat: number;
+  exp: number;
+  /** Set only when installing an older version is intended (a rollback). */
+  downgrade?: boolean;
+}
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+/** A public key as a device is provisioned with it: one entry of a JWKS. */
+export interface PublicJwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  kid: string;
+  x: string;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
+
+/** The RFC 7638 thumbprint of an Ed25519 public key: a stable key id derived from the key alone. */
+export function thumbprint(publicKey: KeyObject): string {
+  const { x } = publicKey.export({ format: "jwk" }) as { x: string };
+  // RFC 7638: the required members in lexicographic order, no whitespace.
+  return b64url(createHash("sha256").update(`{"crv":"Ed25519","kty":"OKP","x":"${x}"}`).digest());
+}
+
+export function generateSigningKey(): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return { kid: thumbprint(publicKey), privateKey, publicKey };
+}
+
+export function publicJwk(key: Pick<SigningKey, "kid" | "publicKey">): PublicJwk {
+  const { x } = key.publicKey.export({ format: "jwk" }) as { x: string };
+  return { kty: "OKP", crv: "Ed25519", kid: key.kid, x };
+}
+
+export function signManifest(claims: ManifestClaims, key: Pick<SigningKey, "kid" | "privateKey">): string {
+  const header = b64url(JSON.stringify({ alg: "EdDSA", kid: key.kid, typ: "flotilla-manifest+jws" }));
+  const input = `${header}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${b64url(sign(null, Buffer.from(input), key.privateKey))}`;
+}
+
+export type ManifestCheck = { ok: true; claims: ManifestClaims } | { ok: false; reason: string };
+
+/**
+ * What a device checks before it downloads: the signature against the keys it was
+ * provisioned with (found by `kid`), that the manifest is addressed to this device of
+ * this tenant, and that it has not expired. Each refusal names the check that failed, as
+ * the `error` of the FAILED report.
+ */
+export async function verifyManifest(
+  jws: string,
+  keys: { keys: PublicJwk[] },
+  me: { tenantId: string; deviceId: string; nowSeconds?: number },
+): Promise<ManifestCheck> {
+  let kid: unknown;
+  try {
+    kid = JSON.parse(Buffer.from(jws.split(".")[0] ?? "", "base64url").toString("utf8")).kid;
+  } catch {
+    return { ok: false, reason: "Manifest rejected: not a JWS" };
+  }
+  const jwk = keys.keys.find((k) => k.kid === kid);
+  if (!jwk) return { ok: false, reason: `Manifest rejected: signed by unknown key ${JSON.stringify(kid)}` };
+  let claims: ManifestClaims;
+  try {
+    const key = await importJWK(jwk as JWK, "EdDSA");
+    const { payload, protectedHeader } = await compactVerify(jws, key, { algorithms: ["EdDSA"] });
+    if (protectedHeader.kid !== jwk.kid) return { ok: false, reason: "Manifest rejected: key id changed" };
+    claims = JSON.parse(new TextDecoder().decode(payload)) as ManifestClaims;
+  } catch {
+    return { ok: false, reason: "Manifest rejected: bad signature" };
+  }
+  if (claims.tenant_id !== me.tenantId || claims.device_id !== me.deviceId) {
+    return {
+      ok: false,
+      reason: `Manifest rejected: addressed to ${claims.tenant_id}/${claims.device_id}, not this device`,
+    };
+  }
+  const now = me.nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (!(typeof claims.exp === "number" && now < claims.exp)) {
+    return { ok: false, reason: `Manifest rejected: expired at ${new Date(claims.exp * 1000).toISOString()}` };
+  }
+  return { ok: true, claims };
+}
+
+/** What a device checks after it downloads: the bytes are the image the manifest names. */
+export function checkImage(claims: Pick<ManifestClaims, "sha256">, sha256OfBytes: string): string | null {
+  return sha256OfBytes.toLowerCase() === claims.sha256.toLowerCase()
+    ? null
+    : `Image rejected: SHA-256 ${sha256OfBytes} does not match the manifest's ${claims.sha256}`;
+}

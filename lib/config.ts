@@ -25,6 +25,12 @@ export const Config = z
     MQTT_USERNAME: z.string().min(1).optional(),
     MQTT_PASSWORD: z.string().min(1).optional(),
     MQTT_PORT: port.default(1884),
+    // Mosquitto 2 with its dynamic-security plugin: Flotilla provisions each device's client,
+    // role and ACLs over $CONTROL/dynamic-security/v1 (lib/mqtt/dynsec.ts). The service
+    // credential (MQTT_USERNAME / MQTT_PASSWORD) must be allowed to use that topic.
+    MQTT_DYNSEC: flag.default(false),
+    // The shared secret that EMQX (or another broker's HTTP hooks) sends to /api/mqtt/*.
+    MQTT_HOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     EMBEDDED_PG_PORT: port.default(54329),
     PUBLIC_URL: url(["http:", "https:"]).optional(),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),

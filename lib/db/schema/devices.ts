@@ -1,4 +1,4 @@
-import { foreignKey, index, pgTable, primaryKey, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { foreignKey, index, integer, pgTable, primaryKey, text, timestamp, varchar } from "drizzle-orm/pg-core";
 import { tenantIsolation } from "./rls";
 import { tenants } from "./tenants";
 
@@ -14,6 +14,13 @@ export const devices = pgTable(
     fwVersion: varchar("fw_version", { length: 50 }),
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // The device's MQTT password, as the SHA-256 of a 256-bit random secret (lib/ota/credentials.ts):
+    // a secret that long needs no slow hash, and a fast one keeps a reconnect storm cheap.
+    // Null: no credentials (revoked, or registered before device credentials existed).
+    mqttSecretHash: varchar("mqtt_secret_hash", { length: 64 }),
+    // Bumped at every issue, so that a broker's cache or provisioning can tell old credentials from new.
+    credentialsVersion: integer("credentials_version").notNull().default(0),
+    credentialsIssuedAt: timestamp("credentials_issued_at", { withTimezone: true }),
   },
   (t) => [
     primaryKey({ name: "devices_pkey", columns: [t.tenantId, t.deviceId] }),

@@ -21,6 +21,11 @@ export const firmwareVersions = pgTable(
     // Where Flotilla keeps the binary under FIRMWARE_DIR (lib/ota/storage.ts); null for
     // firmware registered by an external URL. A key, never a URL: PUBLIC_URL may change.
     storageKey: text("storage_key"),
+    // The operator's detached Ed25519 signature (base64url) over the image's SHA-256 (its 64
+    // lowercase hex characters, as ASCII), and the release key that made it. Passed to devices
+    // in the manifest; checked at upload when the tenant requires signed firmware.
+    releaseSignature: varchar("release_signature", { length: 128 }),
+    releaseKid: varchar("release_kid", { length: 64 }),
   },
   (t) => [
     // NULLS NOT DISTINCT (deliberate; see docs/architecture.md): two firmware with the same

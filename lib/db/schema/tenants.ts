@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, serial, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from "drizzle-orm/pg-core";
 import { tenantIsolation } from "./rls";
 
 export const tenants = pgTable(
@@ -8,8 +20,56 @@ export const tenants = pgTable(
     tenantId: text("tenant_id").primaryKey(),
     name: text("name").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // When on, firmware must carry a release signature by one of the tenant's release keys.
+    requireSignedFirmware: boolean("require_signed_firmware").notNull().default(false),
   },
   () => [tenantIsolation("tenants")],
+);
+
+/**
+ * The tenant's Ed25519 keys for signing update manifests (lib/rollout/manifest.ts). The
+ * newest unretired key signs; every unretired key is in the tenant's JWKS, so that devices
+ * provisioned before a rotation still verify. The private key is encrypted at rest
+ * (AES-256-GCM under a key derived from AUTH_SECRET; lib/ota/signing-keys.ts).
+ */
+export const tenantSigningKeys = pgTable(
+  "tenant_signing_keys",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: "cascade" }),
+    // RFC 7638 thumbprint of the public key.
+    kid: varchar("kid", { length: 64 }).notNull(),
+    // The public key's "x" (base64url), as in its JWK.
+    publicX: varchar("public_x", { length: 64 }).notNull(),
+    privateKeyEnc: text("private_key_enc").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ name: "tenant_signing_keys_pkey", columns: [t.tenantId, t.kid] }),
+    tenantIsolation("tenant_signing_keys"),
+  ],
+);
+
+/**
+ * The operator's own release public keys (Ed25519). The private halves never reach
+ * Flotilla: the operator's build pipeline signs each image offline (npm run sign-firmware).
+ */
+export const releaseKeys = pgTable(
+  "release_keys",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.tenantId, { onDelete: "cascade" }),
+    kid: varchar("kid", { length: 64 }).notNull(),
+    name: varchar("name", { length: 100 }).notNull(),
+    publicX: varchar("public_x", { length: 64 }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    createdBy: text("created_by"),
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ name: "release_keys_pkey", columns: [t.tenantId, t.kid] }), tenantIsolation("release_keys")],
 );
 
 export const ROLES = ["admin", "operator", "viewer"] as const;

@@ -24,3 +24,14 @@ export const noProvisioning: BrokerProvisioner = {
   upsert: async () => {},
   remove: async () => {},
 };
+
+let current: BrokerProvisioner = noProvisioning;
+
+/** The process's provisioner: no-op unless set at start-up (MQTT_DYNSEC=1 sets Mosquitto's; lib/mqtt/dynsec.ts). */
+export function brokerProvisioner(): BrokerProvisioner {
+  return current;
+}
+
+export function setBrokerProvisioner(p: BrokerProvisioner): void {
+  current = p;
+}

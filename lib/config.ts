@@ -29,7 +29,7 @@ export const Config = z
     // role and ACLs over $CONTROL/dynamic-security/v1 (lib/mqtt/dynsec.ts). The service
     // credential (MQTT_USERNAME / MQTT_PASSWORD) must be allowed to use that topic.
     MQTT_DYNSEC: flag.default(false),
-    // The shared secret that EMQX (or another broker's HTTP hooks) sends to /api/mqtt/*.
+    // The shared secret that EMQX (or another broker's HTTP hooks) sends to POST /mqtt/auth and /mqtt/acl.
     MQTT_HOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     EMBEDDED_PG_PORT: port.default(54329),
     PUBLIC_URL: url(["http:", "https:"]).optional(),

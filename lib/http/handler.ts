@@ -96,10 +96,16 @@ export function authed<S extends RouteSpec>(spec: S, fn: (ctx: RouteContext<S>) 
  * named domain functions of those paths.
  */
 export function open(fn: (req: Request) => Promise<Response>): (req: Request) => Promise<Response>;
-export function open<S extends RouteSpec>(spec: S, fn: (ctx: OpenContext<S>) => Promise<unknown>): BoundHandler;
+export function open<S extends RouteSpec>(
+  spec: S,
+  fn: (ctx: OpenContext<S>) => Promise<unknown>,
+  /** Checks the caller before anything is parsed (a hook's shared secret): throws to refuse. */
+  guard?: (req: Request) => void,
+): BoundHandler;
 export function open<S extends RouteSpec>(
   specOrFn: S | ((req: Request) => Promise<Response>),
   fn?: (ctx: OpenContext<S>) => Promise<unknown>,
+  guard?: (req: Request) => void,
 ) {
   if (typeof specOrFn === "function") {
     return async (req: Request): Promise<Response> => {
@@ -113,6 +119,7 @@ export function open<S extends RouteSpec>(
   const spec = specOrFn;
   return bind(spec, async (req, nextCtx) => {
     try {
+      guard?.(req);
       return answer(spec, await fn!({ req, ...(await parseRequest(spec, req, nextCtx)) }));
     } catch (err) {
       return errorResponse(err);

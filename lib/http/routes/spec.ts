@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Role } from "@/lib/db/schema/tenants";
 
-export type Method = "get" | "post" | "delete" | "head";
+export type Method = "get" | "post" | "patch" | "delete" | "head";
 
 /**
  * One route of the API, declared once: the handler wrapper (lib/http/handler.ts) takes its
@@ -15,8 +15,8 @@ export interface RouteSpec {
   summary: string;
   /** The least role of a signed-in user; absent for routes without a user (see `auth`). */
   role?: Role;
-  /** How a route without a user is authorised. */
-  auth?: "none" | "signed-url";
+  /** How a route without a user is authorised ("hook-secret": a broker's HTTP hook, lib/mqtt/hooks.ts). */
+  auth?: "none" | "signed-url" | "hook-secret";
   params?: z.ZodType;
   query?: z.ZodType;
   /** The JSON body (parsed under MAX_BODY_BYTES, or `maxBodyBytes`). */

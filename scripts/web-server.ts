@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { isPostgresClosedSocketWrite } from "@/lib/db/client";
 import { webDb } from "@/lib/db/web";
 import { sendFirmwareDownload } from "@/lib/http/download";
+import { startBrokerProvisioning, stopBrokerProvisioning } from "@/lib/mqtt/provisioning";
 
 /** The device download path (`app/firmware/[id]/download/route.ts` serves it under `next dev`). */
 const DOWNLOAD = /^\/firmware\/([^/]+)\/download$/;
@@ -46,6 +47,9 @@ const hostname = values.hostname;
 const started = performance.now();
 const app = next({ dev: false, dir: process.cwd(), hostname: hostname ?? "localhost", port });
 await app.prepare();
+// With MQTT_DYNSEC=1: connect to Mosquitto's dynamic security now, so that a wrong service
+// credential stops the start instead of failing the first device registration.
+await startBrokerProvisioning();
 const nextHandler = app.getRequestHandler();
 
 const server = http.createServer((req, res) => {
@@ -93,6 +97,7 @@ async function close() {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   clearTimeout(cut);
   await app.close().catch(() => {});
+  await stopBrokerProvisioning().catch(() => {});
   await (globalThis as { __flotillaWebDb?: { close: () => Promise<void> } }).__flotillaWebDb?.close().catch(() => {});
   process.exit(0);
 }

@@ -6,6 +6,7 @@
  */
 import { config, ConfigError, publicUrl, requireAuthSecret, requireDatabaseUrl } from "@/lib/config";
 import { createDb, isPostgresClosedSocketWrite } from "@/lib/db/client";
+import { startBrokerProvisioning, stopBrokerProvisioning } from "@/lib/mqtt/provisioning";
 import { startWorker } from "@/lib/rollout/worker";
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
@@ -25,6 +26,9 @@ async function main() {
   if (!cfg.MQTT_URL) throw new ConfigError("MQTT_URL is not set. Use `npm start` for the embedded default.");
   const handle = createDb(requireDatabaseUrl(cfg), { max: cfg.DB_POOL_SIZE, name: "flotilla-worker" });
   await handle.sql`SELECT 1`;
+  // On Mosquitto with dynamic security (MQTT_DYNSEC=1): the service role exists before the
+  // worker publishes, or a fresh broker would silently drop its commands.
+  await startBrokerProvisioning(cfg);
   const worker = await startWorker({
     db: handle,
     mqtt: { url: cfg.MQTT_URL, username: cfg.MQTT_USERNAME, password: cfg.MQTT_PASSWORD },
@@ -53,6 +57,7 @@ async function main() {
     stopping = true;
     log(`${signal}: shutting down`);
     await worker.stop();
+    await stopBrokerProvisioning();
     await handle.close();
     log("stopped");
     process.exit(code);

@@ -23,8 +23,10 @@ export interface BenchArgs {
   out: string;
   /** Write bench/results/latest.* even for a non-default run. */
   latest: boolean;
-  /** One figure alone (`download`): its own result files, never latest.*. */
-  only: "all" | "download";
+  /** One figure alone (`download`, `reconnect`, `dispatch`: signed beside unsigned): its own result files, never latest.*. */
+  only: "all" | "download" | "reconnect" | "dispatch";
+  /** Devices of the reconnect storm (bench/reconnect.ts). */
+  reconnectDevices: number;
   /** Concurrent clients of the device-download figure, one download each per round. */
   downloadClients: number;
   /** Size of the stored firmware those clients download, in MiB. */
@@ -34,7 +36,8 @@ export interface BenchArgs {
 const USAGE = `npm run bench -- [--devices 100000] [--sample 100000] [--apply-sample 20000] [--flood DEVICES]
                     [--broker aedes|mosquitto]
                     [--publishers 4] [--window 500] [--probe-gap-ms 5] [--ingest-tick-ms 10000]
-                    [--download-clients 200] [--download-mib 16] [--only download]
+                    [--download-clients 200] [--download-mib 16] [--reconnect-devices 10000]
+                    [--only download|reconnect|dispatch]
                     [--out bench/results] [--latest]
 DATABASE_URL / MQTT_URL: use those servers (a database of its own is created and dropped).`;
 
@@ -56,6 +59,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       only: { type: "string", default: "all" },
       "download-clients": { type: "string", default: "200" },
       "download-mib": { type: "string", default: "16" },
+      "reconnect-devices": { type: "string", default: "10000" },
       help: { type: "boolean", default: false },
     },
   });
@@ -72,7 +76,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   const devices = int("devices", values.devices, 1000, 10_000_000);
   if (values.broker !== "aedes" && values.broker !== "mosquitto")
     throw new Error(`--broker must be aedes or mosquitto\n${USAGE}`);
-  if (values.only !== "all" && values.only !== "download") throw new Error(`--only must be download\n${USAGE}`);
+  if (values.only !== "all" && values.only !== "download" && values.only !== "reconnect" && values.only !== "dispatch")
+    throw new Error(`--only must be download, reconnect or dispatch\n${USAGE}`);
   const sample = int("sample", values.sample ?? String(Math.min(devices, 100_000)), 1000, 10_000_000);
   return {
     devices,
@@ -89,5 +94,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     only: values.only,
     downloadClients: int("download-clients", values["download-clients"], 1, 1000),
     downloadMib: int("download-mib", values["download-mib"], 1, 256),
+    // Two sockets per device on this machine (client and broker), within one process's descriptors.
+    reconnectDevices: int("reconnect-devices", values["reconnect-devices"], 100, 18_000),
   };
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { generateSigningKey, signManifest } from "@/lib/rollout/manifest";
 import type { OtaCommand } from "@/lib/rollout/protocol";
 import { spawnTsx } from "./children";
-import { FW_VERSION } from "./fleet";
+import { deviceId, FW_VERSION } from "./fleet";
 import { countingSubscriber, type Counter } from "./mqtt";
 import type { PublisherJob } from "./procs/publisher";
 import { perSecond, sleep } from "./stats";
@@ -18,15 +19,32 @@ export interface DeliveryResult {
   dropped: number;
 }
 
-/** The command the engine publishes for URL-registered firmware, byte for byte the same size. */
-function sampleCommand(campaignId: number): string {
+/** The command the engine publishes for URL-registered firmware, byte for byte the same size (its manifest too). */
+function sampleCommand(campaignId: number, tenantId: string): string {
+  const url = "http://127.0.0.1:9/fw.bin";
+  const iat = Math.floor(Date.now() / 1000);
+  const manifest = signManifest(
+    {
+      tenant_id: tenantId,
+      device_id: deviceId(0),
+      campaign_id: campaignId,
+      version: FW_VERSION,
+      sha256: "ab".repeat(32),
+      size: 1048576,
+      url,
+      iat,
+      exp: iat + 1800 + 3600,
+    },
+    generateSigningKey(),
+  );
   const cmd: OtaCommand = {
     campaign_id: campaignId,
-    firmware_url: "http://127.0.0.1:9/fw.bin",
+    firmware_url: url,
     version: FW_VERSION,
     checksum: "ab".repeat(32),
     action: "update",
     size: 1048576,
+    manifest,
   };
   return JSON.stringify(cmd);
 }
@@ -45,7 +63,14 @@ export async function brokerCeiling(
 ): Promise<DeliveryResult> {
   const tenantId = `bench-ceiling-${randomBytes(3).toString("hex")}`;
   const sub = await countingSubscriber(url, `tenant/${tenantId}/device/+/ota`);
-  const job: PublisherJob = { kind: "ceiling", url, tenantId, count, window, payload: sampleCommand(campaignId) };
+  const job: PublisherJob = {
+    kind: "ceiling",
+    url,
+    tenantId,
+    count,
+    window,
+    payload: sampleCommand(campaignId, tenantId),
+  };
   const pub = spawnTsx("publisher", "bench/procs/publisher.ts", { ...process.env, BENCH_JOB: JSON.stringify(job) });
   try {
     await pub.next("ready", 30_000);

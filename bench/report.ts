@@ -10,6 +10,10 @@ import { downloadDetails, downloadRow } from "./download-report";
 import type { DownloadFigure } from "./downloads";
 import type { IngestionResult } from "./ingestion";
 import type { ProbeKind } from "./procs/api-probe";
+import type { ReconnectFigure } from "./reconnect";
+import type { SigningFigure } from "./dispatch";
+import { signingDetails, signingRow } from "./signing-report";
+import { reconnectDetails, reconnectRow } from "./reconnect-report";
 import type { CpuShare } from "./cpu";
 import type { BenchServices } from "./services";
 import { round, type Latency } from "./stats";
@@ -63,6 +67,10 @@ export interface BenchResult {
   memory: { worker_peak_mib: number | null; by_phase_mib: Record<string, number>; how: string };
   /** Device downloads through the web server beside a bare node:http server (absent in results before it). */
   downloads?: DownloadFigure;
+  /** The reconnect storm with device auth beside the same storm without (absent in results before it). */
+  reconnect?: ReconnectFigure;
+  /** Dispatch with a signed manifest per device beside the same without (absent in results before it). */
+  signing?: SigningFigure;
   counters: { exact: boolean; counters: Record<string, number>; rows: Record<string, number> };
   /** Per phase: the machine's busy share, and cores' worth used by the worker, broker, PostgreSQL backends, probe, bench. */
   cpu: Record<string, CpuShare>;
@@ -122,6 +130,8 @@ export function toMarkdown(r: BenchResult): string {
     `| device page, offset 0 (median / p99) | ${during?.page_first ? `${during.page_first.median_ms} / ${during.page_first.p99_ms} ms` : "—"} | — | — | — | |`,
     `| device page, offset ${n(Math.floor(r.devices / 2 / 50) * 50)} (median / p99) | ${during?.page_deep ? `${during.page_deep.median_ms} / ${during.page_deep.p99_ms} ms` : "—"} | — | — | — | |`,
     ...(r.downloads ? [downloadRow(r.downloads)] : []),
+    ...(r.reconnect ? [reconnectRow(r.reconnect)] : []),
+    ...(r.signing ? [signingRow(r.signing)] : []),
     `| worker peak memory (VmHWM) | ${r.memory.worker_peak_mib === null ? "—" : `${round(r.memory.worker_peak_mib, 0)} MiB`} | — | — | — | |`,
     "",
     "## Details",
@@ -162,6 +172,8 @@ export function toMarkdown(r: BenchResult): string {
     `${r.setup.probe}. ${r.latency.errors.length ? `Errors: ${r.latency.errors.join("; ")}` : "No errors."}`,
     "",
     ...(r.downloads ? downloadDetails(r.downloads) : []),
+    ...(r.reconnect ? reconnectDetails(r.reconnect) : []),
+    ...(r.signing ? signingDetails(r.signing) : []),
     "### Statements explained",
     "",
     "EXPLAIN (ANALYZE, BUFFERS) of the engine's own statements, recorded as it sends them and replayed in transactions that are rolled back: one ingestion batch of 2000 on the scratch campaign and on the bench campaign (after dispatch, before the flood), the tick's timeout sweep with the fleet in flight, and after the flood each SELECT of the detail and device-page routes (inside withTenant, under the RLS role; numbered in the order the route sends them).",

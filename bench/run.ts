@@ -16,13 +16,16 @@ import { cpuMeter, type CpuShare } from "./cpu";
 import { copyCeiling, createBenchCampaign, liftRateLimit } from "./creation";
 import { dbFigures } from "./db-ceilings";
 import { countersExact, explainBeforeFlood, explainRoutes } from "./diagnostics";
-import { measureDispatch } from "./dispatch";
+import { measureDispatch, measureSigning } from "./dispatch";
 import { downloadOnlyMarkdown, writeDownloadResults, type DownloadOnlyResult } from "./download-report";
 import { ensureWebBuild, measureDownloads } from "./downloads";
 import { buildFleet } from "./fleet";
 import { measureIngestion } from "./ingestion";
+import { measureReconnectStorm } from "./reconnect";
+import { reconnectOnlyMarkdown, writeReconnectResults } from "./reconnect-report";
 import { startProbe } from "./latency";
 import { gitInfo, machineInfo, toMarkdown, writeResults, type BenchResult } from "./report";
+import { signingOnlyMarkdown, writeSigningResults } from "./signing-report";
 import { startBenchServices, type BenchServices } from "./services";
 import { round, sleep } from "./stats";
 import { startWorkerUnderTest, TICK_MS } from "./worker";
@@ -55,7 +58,7 @@ async function main(): Promise<number> {
 
   try {
     log(
-      `${args.only === "download" ? `device downloads only: ${args.downloadClients} clients × ${args.downloadMib} MiB` : `${args.devices.toLocaleString("en-US")} devices; ceilings and diagnostics on ${args.sample.toLocaleString("en-US")}`}; ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(" ")}`,
+      `${args.only === "reconnect" ? `reconnect storm only: ${args.reconnectDevices} devices` : args.only === "download" ? `device downloads only: ${args.downloadClients} clients × ${args.downloadMib} MiB` : `${args.devices.toLocaleString("en-US")} devices; ceilings and diagnostics on ${args.sample.toLocaleString("en-US")}`}; ${os.cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(" ")}`,
     );
     services = await startBenchServices(args, log);
     const authSecret = randomBytes(32).toString("base64url");
@@ -73,6 +76,47 @@ async function main(): Promise<number> {
       ...(broker.kind === "mosquitto" && broker.pid ? { broker: broker.pid } : {}),
     }));
     const cpu: Record<string, CpuShare> = {};
+    const reconnectOpts = { handle, databaseUrl: services.databaseUrl, devices: args.reconnectDevices, meter, log };
+    if (args.only === "reconnect") {
+      const reconnect = await measureReconnectStorm(reconnectOpts);
+      const only = {
+        only: "reconnect" as const,
+        reconnect,
+        finished_at: new Date().toISOString(),
+        duration_s: Math.round((performance.now() - started) / 1000),
+        git: gitInfo(),
+        machine: machineInfo(loadStart),
+        postgres: services.postgres,
+      };
+      const files = writeReconnectResults(args.out, only);
+      console.log(`\n${reconnectOnlyMarkdown(only)}`);
+      log(`wrote ${files.join(", ")}`);
+      return 0;
+    }
+    const signingOpts = {
+      handle,
+      databaseUrl: services.databaseUrl,
+      mqttUrl: services.mqttUrl,
+      authSecret,
+      devices: args.sample,
+      meter,
+      log,
+    };
+    if (args.only === "dispatch") {
+      const only = {
+        only: "dispatch" as const,
+        signing: await measureSigning(signingOpts),
+        finished_at: new Date().toISOString(),
+        duration_s: Math.round((performance.now() - started) / 1000),
+        git: gitInfo(),
+        machine: machineInfo(loadStart),
+        postgres: services.postgres,
+      };
+      const files = writeSigningResults(args.out, only);
+      console.log(`\n${signingOnlyMarkdown(only)}`);
+      log(`wrote ${files.join(", ")}`);
+      return 0;
+    }
     // Before anything is measured: a missing build is made now, not after minutes of figures.
     const build = await ensureWebBuild(log);
     const downloadOpts = {
@@ -165,6 +209,11 @@ async function main(): Promise<number> {
 
     const dispatchMemory = worker.memory();
     await worker.stop();
+    // Signed beside unsigned, on the scratch sample's size, with nothing else running.
+    const signing = await measureSigning(signingOpts);
+    log(
+      `dispatch with signing: ${signing.signed.perSecond}/s, without ${signing.unsigned.perSecond}/s (${signing.ratio} ×)`,
+    );
 
     const beforeFlood = await explainBeforeFlood(handle, services.databaseUrl, fleet, creation.campaignId, args.flood);
     // The flood runs against a worker at the product's tick: ingestion does not wait for
@@ -211,6 +260,10 @@ async function main(): Promise<number> {
 
     const plans = await explainRoutes(handle, services.databaseUrl, fleet, creation.campaignId);
     const counters = await countersExact(handle, creation.campaignId);
+    const reconnect = await measureReconnectStorm(reconnectOpts);
+    log(
+      `reconnect storm: ${reconnect.auth.per_second} connections/s with device auth, ${reconnect.ceiling.per_second}/s without (${reconnect.ratio} ×)`,
+    );
     // Last, so that no other figure shares the machine with it.
     const downloads = await measureDownloads(downloadOpts);
     log(
@@ -280,6 +333,8 @@ async function main(): Promise<number> {
       counters,
       cpu,
       downloads,
+      reconnect,
+      signing,
     };
     const files = writeResults(args.out, result, isDefault || args.latest);
     console.log(`\n${toMarkdown(result)}`);

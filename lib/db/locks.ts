@@ -30,6 +30,13 @@ export const CAMPAIGN_CREATE_LOCK = 7_401_555;
 export const DISPATCH_LOCK = 7_401_556;
 
 /**
+ * Transaction lock (SIGNING_KEY_LOCK, hashtext(tenant)): a tenant's command-signing key
+ * creations, rotations and retirements take turns, so that two first dispatches do not
+ * each create a key, and two retirements cannot leave the tenant with none.
+ */
+export const SIGNING_KEY_LOCK = 7_401_557;
+
+/**
  * The session lock key of an ingest session name (lib/rollout/ingest-session.ts): held for
  * as long as a worker uses that name. `name` is a value or an SQL expression.
  */

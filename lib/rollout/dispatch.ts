@@ -1,7 +1,11 @@
+import { drizzle } from "drizzle-orm/postgres-js";
 import type { MqttClient } from "mqtt";
 import type postgres from "postgres";
-import { signDownloadUrl } from "@/lib/ota/signed-url";
 import { DISPATCH_LOCK } from "@/lib/db/locks";
+import * as schema from "@/lib/db/schema";
+import { signDownloadUrl } from "@/lib/ota/signed-url";
+import { manifestSigners, type ManifestSigner, type ManifestSigners } from "@/lib/ota/signing-keys";
+import { manifestsFor, type ManifestClaims } from "./manifest";
 import { commandTopic, type OtaCommand } from "./protocol";
 
 export interface DispatchDeps {
@@ -14,6 +18,16 @@ export interface DispatchDeps {
   /** Only these tenants' campaigns (a sharded worker); all when undefined. */
   tenants?: string[];
   log: (line: string) => void;
+  /**
+   * The tenants' command-signing keys (one cache per process: the worker makes it once).
+   * When absent, one cache per `sql` pool and secret is made on first use.
+   */
+  signers?: ManifestSigners;
+  /**
+   * Bench only (bench/dispatch.ts): commands without a manifest, the figure that signing's
+   * cost is measured against. Nothing in the product sets it: devices refuse such commands.
+   */
+  unsignedForBench?: boolean;
 }
 
 export interface DispatchStats {
@@ -46,6 +60,8 @@ export interface CampaignForDispatch {
   file_url: string;
   file_size_bytes: string | null;
   storage_key: string | null;
+  release_signature: string | null;
+  release_kid: string | null;
 }
 
 /**
@@ -102,12 +118,16 @@ export async function dispatchCampaign(
   campaignId: number,
 ): Promise<DispatchStats> {
   const stats: DispatchStats = { dispatched: 0, publish_failures: 0 };
+  // The key first: a tenant whose key cannot be read (AUTH_SECRET changed) keeps its slot
+  // and its devices PENDING, and the reason is in the log; nothing unsigned goes out.
+  const signer = await signerOf(deps, tenantId);
   const plan = await deps.sql.begin(async (tx) => {
     const [c] = await tx<CampaignForDispatch[]>`
       SELECT c.id, c.tenant_id, c.rollout_rate, c.max_in_flight, c.phase, c.canary_size, c.eligible_devices,
              c.pending, c.downloading, c.installing, c.device_timeout_seconds, c.last_dispatch_slot,
              floor(extract(epoch FROM now()) * 1000 / ${deps.tickIntervalMs})::bigint AS slot,
-             fv.id AS firmware_id, fv.version, fv.checksum_sha256, fv.file_url, fv.file_size_bytes, fv.storage_key
+             fv.id AS firmware_id, fv.version, fv.checksum_sha256, fv.file_url, fv.file_size_bytes, fv.storage_key,
+             fv.release_signature, fv.release_kid
       FROM ota_campaigns c
       JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
       WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status = 'RUNNING'
@@ -119,7 +139,7 @@ export async function dispatchCampaign(
     if (c.max_in_flight !== null) budget = Math.min(budget, c.max_in_flight - c.downloading - c.installing);
     // During the canary phase only the canary wave goes out (its rows have the lowest ids).
     if (c.phase === "canary") budget = Math.min(budget, c.canary_size - (c.eligible_devices - c.pending));
-    return { budget, canaryOnly: c.phase === "canary", command: commandFor(c, deps) };
+    return { budget, canaryOnly: c.phase === "canary", commands: commandFor(c, tenantId, signer, deps) };
   });
   if (!plan || plan.budget <= 0) return stats;
 
@@ -155,7 +175,7 @@ async function dispatchChunk(
   tenantId: string,
   campaignId: number,
   want: number,
-  plan: { canaryOnly: boolean; command: string },
+  plan: { canaryOnly: boolean; commands: (deviceIds: readonly string[]) => Promise<string[]> },
 ): Promise<{ claimed: number; acked: number }> {
   return deps.sql.begin(async (tx) => {
     await tx`SELECT set_config('idle_in_transaction_session_timeout', ${String(deps.publishTimeoutMs + 10_000)}, true)`;
@@ -171,9 +191,10 @@ async function dispatchChunk(
       LIMIT ${want}
       FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return { claimed: 0, acked: 0 };
+    const payloads = await plan.commands(rows.map((row) => row.device_id));
     const acked = await publishAll(
       deps.mqtt,
-      rows.map((row) => ({ topic: commandTopic(tenantId, row.device_id), payload: plan.command })),
+      rows.map((row, i) => ({ topic: commandTopic(tenantId, row.device_id), payload: payloads[i]! })),
       deps.publishTimeoutMs,
     );
     const ackedIds = rows.filter((_, i) => acked[i]).map((row) => row.id);
@@ -188,7 +209,31 @@ async function dispatchChunk(
   });
 }
 
-/** The command for this campaign, with a download URL minted now and valid beyond the device timeout. */
+const fallbackSigners = new WeakMap<postgres.Sql, Map<string, ManifestSigners>>();
+
+/** The tenant's active signing key (null only for the bench's unsigned baseline). */
+export async function signerOf(deps: DispatchDeps, tenantId: string): Promise<ManifestSigner | null> {
+  if (deps.unsignedForBench) return null;
+  let signers = deps.signers;
+  if (!signers) {
+    let bySecret = fallbackSigners.get(deps.sql);
+    if (!bySecret) fallbackSigners.set(deps.sql, (bySecret = new Map()));
+    signers = bySecret.get(deps.authSecret);
+    if (!signers) {
+      signers = manifestSigners(drizzle(deps.sql, { schema }), deps.authSecret);
+      bySecret.set(deps.authSecret, signers);
+    }
+  }
+  return signers.forTenant(tenantId);
+}
+
+/**
+ * The commands for this campaign, one per device: the seed's fields, with a download URL
+ * minted now and valid beyond the device timeout, and the device's own signed manifest
+ * (lib/rollout/manifest.ts) naming the same URL, valid as long. Everything but the device
+ * is serialised once, here; per device there is one splice and one signature, on the
+ * thread pool (manifestsFor).
+ */
 export function commandFor(
   c: Pick<
     CampaignForDispatch,
@@ -200,25 +245,48 @@ export function commandFor(
     | "file_size_bytes"
     | "storage_key"
     | "device_timeout_seconds"
+    | "release_signature"
+    | "release_kid"
   >,
+  tenantId: string,
+  signer: ManifestSigner | null,
   deps: Pick<DispatchDeps, "publicUrl" | "authSecret">,
-): string {
+): (deviceIds: readonly string[]) => Promise<string[]> {
+  const now = Date.now();
+  // Valid for the device timeout plus an hour: a device that is still within its timeout
+  // can always (re)start or resume its download, and its manifest is still good.
+  const validSeconds = c.device_timeout_seconds + 3600;
   let url = c.file_url;
   if (c.storage_key) {
-    // Valid for the device timeout plus an hour: a device that is still within its
-    // timeout can always (re)start or resume its download.
-    const expires = new Date(Date.now() + (c.device_timeout_seconds + 3600) * 1000);
-    url = `${deps.publicUrl}${signDownloadUrl(c.firmware_id, expires, deps.authSecret)}`;
+    url = `${deps.publicUrl}${signDownloadUrl(c.firmware_id, new Date(now + validSeconds * 1000), deps.authSecret)}`;
   }
-  const cmd: OtaCommand = {
+  const size = c.file_size_bytes === null ? null : Number(c.file_size_bytes);
+  const cmd: Omit<OtaCommand, "manifest"> = {
     campaign_id: c.id,
     firmware_url: url,
     version: c.version,
     checksum: c.checksum_sha256 ?? "",
     action: "update",
-    size: c.file_size_bytes === null ? null : Number(c.file_size_bytes),
+    size,
   };
-  return JSON.stringify(cmd);
+  const plain = JSON.stringify(cmd);
+  if (!signer) return async (deviceIds) => deviceIds.map(() => plain);
+  const iat = Math.floor(now / 1000);
+  const claims: Omit<ManifestClaims, "device_id"> = {
+    tenant_id: tenantId,
+    campaign_id: c.id,
+    version: c.version,
+    sha256: cmd.checksum,
+    size,
+    url,
+    iat,
+    exp: iat + validSeconds,
+  };
+  if (c.release_signature && c.release_kid) claims.release = { kid: c.release_kid, sig: c.release_signature };
+  const manifests = manifestsFor(claims, signer);
+  // The manifest last: a compact JWS is base64url and dots, nothing to escape.
+  const head = `${plain.slice(0, -1)},"manifest":"`;
+  return async (deviceIds) => (await manifests(deviceIds)).map((m) => `${head}${m}"}`);
 }
 
 /**

@@ -11,11 +11,9 @@ import { compactVerify, importJWK, type JWK } from "jose";
  *
  * Signing is by hand with node:crypto (synchronous, no JSON canonicalisation needed: the
  * bytes signed are the bytes sent), because the worker signs one manifest per device
- * commanded, at tens of thousands a second.
- *
- * Not yet sent by the worker nor checked by the simulator, and so not yet in
- * docs/device-protocol.md: this module is the format and its tests, for the work that
- * wires it in.
+ * commanded, at tens of thousands a second (`manifestsFor`). The worker puts one in every
+ * command (lib/rollout/dispatch.ts), signed with the tenant's active key
+ * (lib/ota/signing-keys.ts), whose JWKS GET /customer/ota/signing-keys serves.
  */
 
 export interface ManifestClaims {
@@ -32,6 +30,12 @@ export interface ManifestClaims {
   exp: number;
   /** Set only when installing an older version is intended (a rollback). */
   downgrade?: boolean;
+  /**
+   * The operator's own release signature of the image, passed through as registered
+   * (firmware_versions.release_kid / release_signature): base64url Ed25519 over the 64
+   * lowercase hex characters of `sha256`, for a device with the release key baked in.
+   */
+  release?: { kid: string; sig: string };
 }
 
 export interface SigningKey {
@@ -68,9 +72,47 @@ export function publicJwk(key: Pick<SigningKey, "kid" | "publicKey">): PublicJwk
 }
 
 export function signManifest(claims: ManifestClaims, key: Pick<SigningKey, "kid" | "privateKey">): string {
-  const header = b64url(JSON.stringify({ alg: "EdDSA", kid: key.kid, typ: "flotilla-manifest+jws" }));
-  const input = `${header}.${b64url(JSON.stringify(claims))}`;
-  return `${input}.${b64url(sign(null, Buffer.from(input), key.privateKey))}`;
+  const { device_id, ...common } = claims;
+  const input = manifestInputs(common, key)(device_id);
+  return `${input}.${sign(null, Buffer.from(input, "latin1"), key.privateKey).toString("base64url")}`;
+}
+
+/**
+ * The signer of one command's manifests, one per device: everything but `device_id` is
+ * serialised once here; each device's claims are spliced in and signed on libuv's thread
+ * pool (crypto.sign with a callback), so that a chunk's signatures run on every core
+ * while the dispatcher's own thread goes on with the other chunk's database and broker
+ * work. Synchronous signing on the dispatcher's thread halved its throughput (the
+ * signature is ~35 µs; everything else about a command is a few µs).
+ */
+export function manifestsFor(
+  common: Omit<ManifestClaims, "device_id">,
+  key: Pick<SigningKey, "kid" | "privateKey">,
+): (deviceIds: readonly string[]) => Promise<string[]> {
+  const inputOf = manifestInputs(common, key);
+  return (deviceIds) =>
+    Promise.all(
+      deviceIds.map((deviceId) => {
+        const input = inputOf(deviceId);
+        return new Promise<string>((resolve, reject) =>
+          sign(null, Buffer.from(input, "latin1"), key.privateKey, (err, sig) =>
+            err ? reject(err) : resolve(`${input}.${sig.toString("base64url")}`),
+          ),
+        );
+      }),
+    );
+}
+
+/** The JWS signing input (`header.payload`) of each device's manifest, the common parts serialised once. */
+function manifestInputs(
+  common: Omit<ManifestClaims, "device_id">,
+  key: Pick<SigningKey, "kid">,
+): (deviceId: string) => string {
+  const header = `${b64url(JSON.stringify({ alg: "EdDSA", kid: key.kid, typ: "flotilla-manifest+jws" }))}.`;
+  const { tenant_id, ...rest } = common;
+  const head = `{"tenant_id":${JSON.stringify(tenant_id)},"device_id":`;
+  const tail = `,${JSON.stringify(rest).slice(1)}`;
+  return (deviceId) => header + Buffer.from(head + JSON.stringify(deviceId) + tail).toString("base64url");
 }
 
 export type ManifestCheck = { ok: true; claims: ManifestClaims } | { ok: false; reason: string };

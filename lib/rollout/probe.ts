@@ -1,7 +1,7 @@
 import { DISPATCH_LOCK } from "@/lib/db/locks";
 import { sqlLiterals } from "@/lib/rules/sql";
 import { LIVE_CAMPAIGN_STATUSES, LIVE_DEVICE_STATUSES } from "@/lib/rules/statuses";
-import { commandFor, publishAll, type CampaignForDispatch, type DispatchDeps } from "./dispatch";
+import { commandFor, publishAll, signerOf, type CampaignForDispatch, type DispatchDeps } from "./dispatch";
 import { commandTopic } from "./protocol";
 
 const IN_FLIGHT = sqlLiterals(LIVE_DEVICE_STATUSES);
@@ -66,7 +66,7 @@ async function probeChunk(
     await tx`SELECT pg_advisory_xact_lock_shared(${DISPATCH_LOCK}, ${campaignId})`;
     const [c] = await tx<CampaignForDispatch[]>`
       SELECT c.id, c.device_timeout_seconds, fv.id AS firmware_id, fv.version, fv.checksum_sha256, fv.file_url,
-             fv.file_size_bytes, fv.storage_key
+             fv.file_size_bytes, fv.storage_key, fv.release_signature, fv.release_kid
       FROM ota_campaigns c
       JOIN firmware_versions fv ON fv.tenant_id = c.tenant_id AND fv.id = c.firmware_version_id
       WHERE c.tenant_id = ${tenantId} AND c.id = ${campaignId} AND c.status IN (${tx.unsafe(LIVE_CAMPAIGN)})`;
@@ -82,10 +82,11 @@ async function probeChunk(
       LIMIT ${CHUNK}
       FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return { claimed: 0, acked: 0 };
-    const command = commandFor(c, deps);
+    const commands = commandFor(c, tenantId, await signerOf(deps, tenantId), deps);
+    const payloads = await commands(rows.map((row) => row.device_id));
     const acked = await publishAll(
       deps.mqtt,
-      rows.map((row) => ({ topic: commandTopic(tenantId, row.device_id), payload: command })),
+      rows.map((row, i) => ({ topic: commandTopic(tenantId, row.device_id), payload: payloads[i]! })),
       deps.publishTimeoutMs,
     );
     const ackedIds = rows.filter((_, i) => acked[i]).map((row) => row.id);

@@ -27,6 +27,11 @@ export interface OtaCommand {
   action: "update";
   /** Size of the binary in bytes, when known. */
   size: number | null;
+  /**
+   * The signed update manifest (lib/rollout/manifest.ts): a compact JWS, signed with the
+   * tenant's key, naming this device and the image. A device installs only what it names.
+   */
+  manifest: string;
 }
 
 /**
@@ -51,7 +56,11 @@ export const OtaCommandPayload = z.object({
     .nonnegative()
     .nullish()
     .transform((s) => s ?? null),
-}) satisfies z.ZodType<OtaCommand, unknown>;
+  // Optional here, so that a command of an older worker still parses: what a device
+  // requires is its own decision (the simulator's is in lib/simulator/). Any string: a
+  // malformed one is for verifyManifest to refuse with its reason, not for the parser to drop.
+  manifest: z.string().max(16_384).optional(),
+}) satisfies z.ZodType<Omit<OtaCommand, "manifest"> & { manifest?: string }, unknown>;
 export type OtaCommandPayload = z.infer<typeof OtaCommandPayload>;
 
 // The report statuses live in lib/rules/statuses.ts; re-exported for bench/ (import them from there).

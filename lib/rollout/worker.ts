@@ -3,6 +3,7 @@ import os from "node:os";
 import type { MqttClient } from "mqtt";
 import type { DbHandle } from "@/lib/db/client";
 import { connectMqtt } from "@/lib/mqtt/client";
+import { manifestSigners } from "@/lib/ota/signing-keys";
 import { deferAcks } from "@/lib/mqtt/deferred-acks";
 import { dispatchTick } from "./dispatch";
 import { beat, retire } from "./heartbeat";
@@ -44,6 +45,8 @@ export interface WorkerOptions {
   stopTimeoutMs?: number;
   /** Ingestion batch size and buffer bound (the defaults suit production; tests shrink them). */
   intake?: { maxBatch?: number; highWater?: number };
+  /** How long a tenant's signing key is used before the worker looks for a newer one (default 30 s). */
+  signerRefreshMs?: number;
 }
 
 /** Everything a worker counts since it started; written into its heartbeat row. */
@@ -97,6 +100,8 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
     tick_errors: 0,
   };
   const probeGraceMs = opts.probeGraceMs ?? 60_000;
+  // Every tenant's active command-signing key, kept across ticks (a rotation reaches it within the refresh).
+  const signers = manifestSigners(db, opts.authSecret, { refreshMs: opts.signerRefreshMs });
 
   const intake = new StatusIntake({ apply: (reports) => applyReports(sql, reports), log, ...opts.intake });
   const scope = opts.tenants ?? [undefined];
@@ -188,6 +193,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker> {
         authSecret: opts.authSecret,
         tenants: opts.tenants,
         log,
+        signers,
       };
       const p = await probeSilentDevices(deps);
       totals.probed += p.probed;

@@ -57,6 +57,8 @@ describe("dispatch", () => {
         checksum: "cd".repeat(32),
         action: "update",
         size: 1234,
+        // Its signed manifest: tests/integration/rollout-manifest.test.ts.
+        manifest: expect.any(String),
       });
     } finally {
       await Promise.all(workers.map((w) => w.stop()));

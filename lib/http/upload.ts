@@ -13,7 +13,9 @@ const ENVELOPE_BYTES = 1024 * 1024;
  * Receives `multipart/form-data` with a `metadata` part (JSON) and a `file` part,
  * streaming the file straight to storage (lib/ota/storage.ts hashes it on the way).
  * Answers 413 beyond `maxBytes`, 422 for bad metadata or a declared checksum or size that
- * the bytes do not match. On any error the stored file is removed again.
+ * the bytes do not match. On any error the stored file is removed again. The release
+ * signature needs the database and is checked when the row is made (createUploadedFirmware,
+ * which removes the file again when it is refused).
  */
 export async function receiveFirmwareUpload(req: Request, dir: string, maxBytes: number): Promise<ReceivedUpload> {
   const declared = Number(req.headers.get("content-length") ?? "0");

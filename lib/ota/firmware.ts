@@ -3,6 +3,7 @@ import type { DbOrTx, Tx } from "@/lib/db/client";
 import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
 import { publicUrl, requireAuthSecret } from "@/lib/config";
 import { BadRequest, Conflict, NotFound } from "@/lib/errors";
+import { checkReleaseSignature } from "./release-keys";
 import type { FirmwareCreate, FirmwareUploadMetadata, FirmwareListQuery } from "./schemas";
 import { firmwareDownloadPath, signDownloadUrl } from "./signed-url";
 import type { Stored } from "./storage";
@@ -21,6 +22,8 @@ export function firmwareJson(f: FirmwareRow) {
     device_type: f.deviceType,
     created_at: f.createdAt.toISOString(),
     created_by: f.createdBy,
+    release_signature: f.releaseSignature,
+    release_kid: f.releaseKid,
   };
 }
 
@@ -92,8 +95,13 @@ export async function firmwareDownloadLink(tx: DbOrTx, tenantId: string, firmwar
 
 const DUPLICATE = "Firmware version already exists for this device type";
 
-/** Registers firmware by URL (the JSON body of docs/api.md): 409 on a duplicate (version, device type). */
+/**
+ * Registers firmware by URL (the JSON body of docs/api.md): 409 on a duplicate (version, device
+ * type). A release signature is checked against the declared checksum_sha256: Flotilla never
+ * sees these bytes, a device checks them against the same checksum in its manifest.
+ */
 export async function createFirmware(tx: Tx, tenantId: string, body: FirmwareCreate, createdBy: string) {
+  const signed = await checkReleaseSignature(tx, tenantId, body.checksum_sha256 ?? null, body, ["body"]);
   const [row] = await tx
     .insert(firmwareVersions)
     .values({
@@ -105,6 +113,7 @@ export async function createFirmware(tx: Tx, tenantId: string, body: FirmwareCre
       checksumSha256: body.checksum_sha256 ?? null,
       deviceType: body.device_type ?? null,
       createdBy,
+      ...signed,
     })
     .onConflictDoNothing()
     .returning();
@@ -112,7 +121,11 @@ export async function createFirmware(tx: Tx, tenantId: string, body: FirmwareCre
   return firmwareJson(row);
 }
 
-/** Registers an uploaded binary: size and checksum are the server's own, file_url its download path. */
+/**
+ * Registers an uploaded binary: size and checksum are the server's own, file_url its download
+ * path. The release signature is checked here, after the bytes were streamed and hashed: a
+ * refusal rolls the row back and the caller (createUploadedFirmware) removes the file.
+ */
 export async function createStoredFirmware(
   tx: Tx,
   tenantId: string,
@@ -120,6 +133,7 @@ export async function createStoredFirmware(
   stored: Stored,
   createdBy: string,
 ) {
+  const signed = await checkReleaseSignature(tx, tenantId, stored.sha256, meta, ["body", "metadata"]);
   const [row] = await tx
     .insert(firmwareVersions)
     .values({
@@ -132,6 +146,7 @@ export async function createStoredFirmware(
       deviceType: meta.device_type ?? null,
       createdBy,
       storageKey: stored.key,
+      ...signed,
     })
     .onConflictDoNothing()
     .returning({ id: firmwareVersions.id });

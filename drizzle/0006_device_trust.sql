@@ -16,6 +16,7 @@ CREATE TABLE "tenant_signing_keys" (
 	"public_x" varchar(64) NOT NULL,
 	"private_key_enc" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"activated_at" timestamp with time zone,
 	"retired_at" timestamp with time zone,
 	CONSTRAINT "tenant_signing_keys_pkey" PRIMARY KEY("tenant_id","kid")
 );

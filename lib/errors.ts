@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   "validation_error",
   "payload_too_large",
   "too_many_requests",
+  "broker_unavailable",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -77,6 +78,16 @@ export class TooManyRequests extends DomainError {
     detail = "Too many attempts; try again later",
   ) {
     super("too_many_requests", detail);
+  }
+}
+/**
+ * The MQTT broker did not confirm a change to device accounts (Mosquitto unreachable, or it
+ * refused): the change is not made, since a device must never be handed credentials its
+ * broker does not know, nor keep an account after its deletion. The caller may retry.
+ */
+export class BrokerUnavailable extends DomainError {
+  constructor(detail = "The MQTT broker could not be updated (unreachable?); nothing was changed. Try again.") {
+    super("broker_unavailable", detail);
   }
 }
 export class ValidationFailed extends DomainError {

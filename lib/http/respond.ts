@@ -11,6 +11,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   validation_error: 422,
   payload_too_large: 413,
   too_many_requests: 429,
+  broker_unavailable: 503,
   internal: 500,
 };
 

@@ -9,9 +9,11 @@ import {
   otaDeviceStatus,
 } from "@/lib/db/schema";
 import { Conflict, NotFound } from "@/lib/errors";
+import { brokerProvisioner, type BrokerProvisioner } from "@/lib/mqtt/provisioning";
 import { ACTIVE_DEVICE_STATUSES, OPEN_CAMPAIGN_STATUSES } from "@/lib/rules/statuses";
+import { removeDeviceAccounts } from "./credentials";
 import { iso } from "./json";
-import type { DeviceCreate, DeviceListQuery, Pagination } from "./schemas";
+import type { DeviceListQuery, Pagination } from "./schemas";
 import type { z } from "zod";
 
 type DeviceRow = typeof devices.$inferSelect;
@@ -23,6 +25,9 @@ export function deviceJson(d: DeviceRow) {
     fw_version: d.fwVersion,
     last_seen_at: iso(d.lastSeenAt),
     created_at: iso(d.createdAt),
+    // Whether the device can connect to the broker, and since when: never the hash itself.
+    has_credentials: d.mqttSecretHash !== null,
+    credentials_issued_at: iso(d.credentialsIssuedAt),
   };
 }
 
@@ -45,22 +50,7 @@ export async function listDevices(tx: DbOrTx, tenantId: string, q: DeviceListQue
   return { devices: rows.map(deviceJson), total: totals?.total ?? 0, limit: q.limit, offset: q.offset };
 }
 
-export async function createDevice(tx: Tx, tenantId: string, body: DeviceCreate) {
-  const [row] = await tx
-    .insert(devices)
-    .values({
-      tenantId,
-      deviceId: body.device_id,
-      deviceType: body.device_type ?? null,
-      fwVersion: body.fw_version ?? null,
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (!row) throw new Conflict(`Device ${body.device_id} already exists`);
-  return deviceJson(row);
-}
-
-async function findDevice(tx: DbOrTx, tenantId: string, deviceId: string) {
+export async function findDevice(tx: DbOrTx, tenantId: string, deviceId: string) {
   const [row] = await tx
     .select()
     .from(devices)
@@ -84,8 +74,17 @@ export async function getDevice(tx: DbOrTx, tenantId: string, deviceId: string) 
   return { ...deviceJson(row), groups };
 }
 
-/** `DELETE /customer/devices/{device_id}`: refused while an open campaign still has it to update. */
-export async function deleteDevice(tx: Tx, tenantId: string, deviceId: string) {
+/**
+ * `DELETE /customer/devices/{device_id}`: refused while an open campaign still has it to
+ * update. Its credentials go with the row; a broker that keeps its own accounts loses the
+ * device's before the deletion commits (and the deletion fails if it cannot).
+ */
+export async function deleteDevice(
+  tx: Tx,
+  tenantId: string,
+  deviceId: string,
+  provisioner: BrokerProvisioner = brokerProvisioner(),
+) {
   await findDevice(tx, tenantId, deviceId);
   const [busy] = await tx
     .select({ campaignId: otaDeviceStatus.campaignId })
@@ -105,6 +104,7 @@ export async function deleteDevice(tx: Tx, tenantId: string, deviceId: string) {
     .limit(1);
   if (busy) throw new Conflict(`Device is in active campaign ${busy.campaignId}`);
   await tx.delete(devices).where(and(eq(devices.tenantId, tenantId), eq(devices.deviceId, deviceId)));
+  await removeDeviceAccounts([{ tenantId, deviceId }], provisioner);
 }
 
 /** `GET /customer/devices/{device_id}/ota`: every campaign the device was part of, newest first. */

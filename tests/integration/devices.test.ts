@@ -27,12 +27,17 @@ describe("devices", () => {
       body: { device_id: "dev-1", device_type: "sensor", fw_version: "1.0.0", last_seen_at: null, created_at: ISO },
     });
     const bare = await as(t, "operator", devicesRoute.POST, { body: { device_id: "dev-2" } });
+    // The credentials and the JWKS are shape-checked in device-credentials.test.ts.
     expect(bare.body).toEqual({
       device_id: "dev-2",
       device_type: null,
       fw_version: null,
       last_seen_at: null,
       created_at: ISO,
+      has_credentials: true,
+      credentials_issued_at: ISO,
+      mqtt: expect.any(Object),
+      signing_keys: expect.any(Object),
     });
     const dup = await as(t, "admin", devicesRoute.POST, { body: { device_id: "dev-1", device_type: "other" } });
     expect(dup).toMatchObject({ status: 409, body: { detail: expect.stringContaining("dev-1"), code: "conflict" } });
@@ -65,6 +70,8 @@ describe("devices", () => {
       fw_version: "1.0",
       last_seen_at: null,
       created_at: ISO,
+      has_credentials: false,
+      credentials_issued_at: null,
     });
     const page = await list({ limit: 2, offset: 1 });
     expect({ ...page, devices: deviceIds(page) }).toEqual({ devices: ["d-02", "d-03"], total: 5, limit: 2, offset: 1 });
@@ -105,6 +112,8 @@ describe("devices", () => {
       fw_version: "1.0",
       last_seen_at: null,
       created_at: ISO,
+      has_credentials: false,
+      credentials_issued_at: null,
       groups,
     };
     expect(await as(t, "viewer", deviceRoute.GET, { params: { device_id: "dev-1" } })).toMatchObject({

@@ -104,7 +104,7 @@ describe("docs/api.md", () => {
       .readFileSync(path.resolve("docs/api.md"), "utf8")
       .split("\n")
       .map((line) =>
-        /^\| (GET|POST|DELETE|HEAD) +\| `([^`?]+)[^`]*` +\| ([^|]+?) +\| (\d+)[^|]*\| ([\d ]+?) +\|$/.exec(line),
+        /^\| (GET|POST|PATCH|DELETE|HEAD) +\| `([^`?]+)[^`]*` +\| ([^|]+?) +\| (\d+)[^|]*\| ([\d ]+?) +\|$/.exec(line),
       )
       .filter((m) => m !== null)
       .map(([, method, p, role, ok, errors]) => `${method!.toLowerCase()} ${p} ${role} ${ok} ${errors}`);

@@ -27,9 +27,9 @@ export const tenants = pgTable(
 );
 
 /**
- * The tenant's Ed25519 keys for signing update manifests (lib/rollout/manifest.ts). The
- * newest unretired key signs; every unretired key is in the tenant's JWKS, so that devices
- * provisioned before a rotation still verify. The private key is encrypted at rest
+ * The tenant's Ed25519 keys for signing update manifests (lib/rollout/manifest.ts). Every
+ * unretired key is in the tenant's JWKS; the most recently activated one signs. A rotation
+ * stages a new key first, so that devices can be given it before it signs anything. The private key is encrypted at rest
  * (AES-256-GCM under a key derived from AUTH_SECRET; lib/ota/signing-keys.ts).
  */
 export const tenantSigningKeys = pgTable(
@@ -44,6 +44,9 @@ export const tenantSigningKeys = pgTable(
     publicX: varchar("public_x", { length: 64 }).notNull(),
     privateKeyEnc: text("private_key_enc").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // Null while the key is staged: published in the JWKS (so devices provisioned from now
+    // on trust it) but not yet signing. The most recently activated unretired key signs.
+    activatedAt: timestamp("activated_at", { withTimezone: true }),
     retiredAt: timestamp("retired_at", { withTimezone: true }),
   },
   (t) => [

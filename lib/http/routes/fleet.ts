@@ -1,4 +1,6 @@
 import {
+  BULK_MAX_BODY_BYTES,
+  DeviceBulkCreate,
   DeviceCreate,
   DeviceListQuery,
   DevicePath,
@@ -24,11 +26,30 @@ export const fleetRoutes = {
   deviceCreate: route({
     method: "post",
     path: "/customer/devices",
-    summary: "Register a device",
+    summary: "Register a device: answers its MQTT credentials (once) and the tenant's signing keys",
     role: "operator",
     body: DeviceCreate,
     ok: 201,
-    errors: [400, 401, 403, 409, 413, 422],
+    errors: [400, 401, 403, 409, 413, 422, 503],
+  }),
+  deviceBulkCreate: route({
+    method: "post",
+    path: "/customer/devices/bulk",
+    summary: "Register up to 100,000 devices (all or none); JSON or, with Accept: text/csv, a credentials CSV",
+    role: "operator",
+    body: DeviceBulkCreate,
+    maxBodyBytes: BULK_MAX_BODY_BYTES,
+    ok: 201,
+    errors: [400, 401, 403, 409, 413, 422, 503],
+  }),
+  deviceCredentials: route({
+    method: "post",
+    path: "/customer/devices/{device_id}/credentials",
+    summary: "Issue new MQTT credentials to a device (the old ones stop working at once)",
+    role: "operator",
+    params: DevicePath,
+    ok: 200,
+    errors: [401, 403, 404, 422, 503],
   }),
   deviceGet: route({
     method: "get",
@@ -42,11 +63,11 @@ export const fleetRoutes = {
   deviceDelete: route({
     method: "delete",
     path: "/customer/devices/{device_id}",
-    summary: "Delete a device that no active campaign is updating",
+    summary: "Delete a device that no active campaign is updating (its credentials go with it)",
     role: "operator",
     params: DevicePath,
     ok: 204,
-    errors: [401, 403, 404, 409, 422],
+    errors: [401, 403, 404, 409, 422, 503],
   }),
   deviceOta: route({
     method: "get",

@@ -63,7 +63,7 @@ async function main() {
     let simulatedTenants: string[] = [];
     try {
       if (await isDatabaseEmpty(handle.db)) {
-        await seedDemo(handle.db, { firmwareDir: firmwareDir(cfg) });
+        await seedDemo(handle.db, { firmwareDir: firmwareDir(cfg), authSecret: services.authSecret });
         log("new database: demo data seeded");
         if (!services.embedded.postgres) {
           log(`WARNING: the demo users (password "${DEMO_PASSWORD}") are in the database at DATABASE_URL;`);
@@ -85,6 +85,9 @@ async function main() {
       PUBLIC_URL: url,
       NODE_ENV: "production",
     };
+    // The service credential, for our own broker clients (the worker; the web app's probes).
+    if (services.mqttUsername) env.MQTT_USERNAME = services.mqttUsername;
+    if (services.mqttPassword) env.MQTT_PASSWORD = services.mqttPassword;
     // The same build directory the web server will load (next.config.ts reads NEXT_DIST_DIR).
     if (!fs.existsSync(path.join(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"))) {
       log("no build found: building the web app (next build)…");
@@ -108,6 +111,11 @@ async function main() {
 
     // The demo fleet: simulated devices for the demo tenants' seeded devices, downloading
     // from PUBLIC_URL like real ones. Optional: if it stops, the web app and worker keep going.
+    // Like real devices they connect with their own credentials, issued afresh at every
+    // start (the passwords live only in the simulator's memory, so a restart re-keys them),
+    // and verify every manifest against their tenant's keys. The service credential is
+    // not theirs: it is kept out of their environment, except on a Mosquitto with dynamic
+    // security, where the simulator needs it to provision the accounts it issues.
     if (simulatedTenants.length > 0) {
       const args = [
         "--import",
@@ -117,8 +125,10 @@ async function main() {
         simulatedTenants.join(","),
         "--group",
         DEMO_SIMULATED_GROUP,
+        "--issue-credentials",
       ];
-      const child = startChild("sim", process.execPath, args, env);
+      const { MQTT_USERNAME: _user, MQTT_PASSWORD: _password, ...deviceEnv } = env;
+      const child = startChild("sim", process.execPath, args, cfg.MQTT_DYNSEC ? env : deviceEnv);
       child.on("exit", (code, signal) => {
         if (!stopping) log(`device simulator exited (${signal ?? code}); the web app and worker keep running`);
       });

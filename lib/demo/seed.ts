@@ -12,6 +12,7 @@ import {
   users,
 } from "@/lib/db/schema";
 import { hashPassword } from "@/lib/auth/password";
+import { ensureSigningKey } from "@/lib/ota/signing-keys";
 import { firmwareDownloadPath } from "@/lib/ota/signed-url";
 import { removeStored, storeBuffer, type Stored } from "@/lib/ota/storage";
 import { demoBinary } from "./binary";
@@ -36,15 +37,20 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
  * Writes the demo data (lib/demo/data.ts). Runs as the migrating (owner) user because it writes
  * two tenants; every statement names its tenant. Idempotent: every insert skips
  * what exists, so seeding twice changes nothing.
+ *
+ * With `authSecret`, each demo tenant gets its command-signing key here, with the tenant,
+ * as any tenant does (without it, the first dispatch or JWKS read creates it). The demo
+ * devices get no credentials: a password nobody is shown is useless, so whoever runs them
+ * issues their own (`npm start`'s simulator does, at every start).
  */
-export async function seedDemo(db: Db, opts: { firmwareDir: string }): Promise<void> {
+export async function seedDemo(db: Db, opts: { firmwareDir: string; authSecret?: string }): Promise<void> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   // Files written for rows that end up not inserted (they existed, or the transaction
   // rolled back) are removed again, so that seeding twice leaves no stray files.
   const written: Stored[] = [];
   const kept = new Set<string>();
   try {
-    await seedInTransaction(db, opts.firmwareDir, passwordHash, written, kept);
+    await seedInTransaction(db, opts, passwordHash, written, kept);
   } catch (err) {
     kept.clear();
     throw err;
@@ -55,7 +61,7 @@ export async function seedDemo(db: Db, opts: { firmwareDir: string }): Promise<v
 
 async function seedInTransaction(
   db: Db,
-  firmwareDir: string,
+  { firmwareDir, authSecret }: { firmwareDir: string; authSecret?: string },
   passwordHash: string,
   written: Stored[],
   kept: Set<string>,
@@ -72,6 +78,7 @@ async function seedInTransaction(
       .onConflictDoNothing();
 
     for (const { tenantId } of DEMO_TENANTS) {
+      if (authSecret) await ensureSigningKey(tx, tenantId, authSecret);
       const ids = Array.from({ length: DEMO_DEVICE_COUNT }, (_, i) => i + 1);
       await tx
         .insert(devices)

@@ -1,24 +1,28 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import mqtt, { type MqttClient } from "mqtt";
+import { deviceMqttIdentity } from "@/lib/mqtt/identity";
 import { commandTopic, OtaCommandPayload, statusTopic } from "@/lib/rollout/protocol";
+import type { DeviceTrust } from "./trust";
 import { runUpdate, type DeviceBehaviour, type DeviceReport } from "./update";
 
 /**
  * One simulated device, behaving as docs/device-protocol.md asks of real firmware:
- * a persistent MQTT session under its own id, one update at a time, duplicate
- * commands ignored, a streamed and verified download that resumes, forward-only
- * reports, and its latest report re-sent whenever it reconnects.
+ * a persistent MQTT session under its own identity and credentials, one update at a
+ * time, duplicate commands ignored, every manifest verified before anything is
+ * downloaded, a streamed and verified download that resumes, forward-only reports,
+ * and its latest report re-sent whenever it reconnects.
  */
 
 export interface MqttTarget {
   url: string;
+  /** A shared login, used only by devices without their own password (the open test broker's older tests). */
   username?: string;
   password?: string;
   /** Pause between reconnect attempts (default 1000 ms). */
   reconnectPeriodMs?: number;
 }
 
-export interface SimulatedDeviceOptions extends DeviceBehaviour {
+export interface SimulatedDeviceOptions extends DeviceBehaviour, DeviceTrust {
   tenantId: string;
   deviceId: string;
   mqtt: MqttTarget;
@@ -28,6 +32,7 @@ export interface SimulatedDeviceOptions extends DeviceBehaviour {
 }
 
 export { CHECKSUM_MISMATCH, INSTALL_FAILURE, type DeviceBehaviour, type DeviceReport } from "./update";
+export type { DeviceTrust } from "./trust";
 
 const CONNECT_TIMEOUT_MS = 15_000;
 /** Campaigns remembered as finished, so that a late duplicate of an old command is still ignored. */
@@ -65,14 +70,19 @@ export class SimulatedDevice {
     return this.current?.last ?? null;
   }
 
-  /** Connects (persistent session, client id = device id) and subscribes to the command topic. */
+  /**
+   * Connects (persistent session) and subscribes to the command topic. A device with its
+   * own password connects as itself: client id = username = `{tenant}:{device}`. One
+   * without keeps the older identity (client id = device id) and the target's shared login.
+   */
   async start(): Promise<void> {
-    const { url, username, password, reconnectPeriodMs } = this.opts.mqtt;
+    const { url, reconnectPeriodMs } = this.opts.mqtt;
+    const own = this.opts.password ? deviceMqttIdentity(this.tenantId, this.deviceId) : null;
     const client = mqtt.connect(url, {
-      clientId: this.deviceId,
+      clientId: own ?? this.deviceId,
+      username: own ?? this.opts.mqtt.username,
+      password: own ? this.opts.password : this.opts.mqtt.password,
       clean: false,
-      username,
-      password,
       reconnectPeriod: reconnectPeriodMs ?? 1000,
       connectTimeout: CONNECT_TIMEOUT_MS,
     });
@@ -202,7 +212,9 @@ export class SimulatedDevice {
     this.current = { campaignId, last: null };
     try {
       const version = await runUpdate(cmd, {
+        tenantId: this.tenantId,
         deviceId: this.deviceId,
+        trust: { jwks: this.opts.jwks, releaseKeys: this.opts.releaseKeys },
         runningVersion: this.runningVersion,
         behaviour: this.opts,
         signal: this.stopping.signal,

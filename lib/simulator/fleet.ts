@@ -1,6 +1,7 @@
-import { SimulatedDevice, type DeviceBehaviour, type MqttTarget } from "./device";
+import { SimulatedDevice, type DeviceBehaviour, type DeviceTrust, type MqttTarget } from "./device";
 
-export interface DeviceRef {
+/** A device to simulate, with what it was provisioned with (its own password, its tenant's JWKS, release keys). */
+export interface DeviceRef extends DeviceTrust {
   tenantId: string;
   deviceId: string;
   /** The firmware version it runs at start, when known. */

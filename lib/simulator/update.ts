@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { OtaCommandPayload } from "@/lib/rollout/protocol";
 import type { ReportStatus } from "@/lib/rules/statuses";
+import { checkImage } from "@/lib/rollout/manifest";
 import { downloadFirmware, DownloadError } from "./download";
+import { checkCommand, type DeviceTrust } from "./trust";
 
 /** How a device (mis)behaves. Rates are probabilities from 0 to 1, drawn per command. */
 export interface DeviceBehaviour {
@@ -34,8 +36,11 @@ const PROGRESS_STEP = 10;
 const PROGRESS_INTERVAL_MS = 250;
 
 export interface UpdateContext {
+  tenantId: string;
   deviceId: string;
-  /** The version the device runs now (for the log). */
+  /** What the device was provisioned with; with a JWKS, every command's manifest is verified. */
+  trust: DeviceTrust;
+  /** The version the device runs now (for the log, and to refuse an unintended downgrade). */
   runningVersion: string | null;
   behaviour: DeviceBehaviour;
   /** Aborts when the device is stopped: the update ends where it is, reporting nothing more. */
@@ -46,9 +51,11 @@ export interface UpdateContext {
 }
 
 /**
- * One update, start to end: DOWNLOADING with real byte progress (streamed, hashed,
- * resumed after an interruption), the SHA-256 check, INSTALLING in steps, a simulated
- * reboot, then SUCCESS with the new version, or FAILED with the reason. Resolves with
+ * One update, start to end: the manifest's checks (a device provisioned with a JWKS
+ * refuses, before any download, a command whose manifest fails one), DOWNLOADING with
+ * real byte progress (streamed, hashed, resumed after an interruption), the SHA-256
+ * check, INSTALLING in steps, a simulated reboot, then SUCCESS with the new version, or
+ * FAILED with the reason. Resolves with
  * the version now running, or null when the update failed or the device stayed silent.
  */
 export async function runUpdate(cmd: OtaCommandPayload, ctx: UpdateContext): Promise<string | null> {
@@ -84,6 +91,14 @@ export async function runUpdate(cmd: OtaCommandPayload, ctx: UpdateContext): Pro
     return null;
   };
 
+  const checked = await checkCommand(cmd, ctx.trust, {
+    tenantId: ctx.tenantId,
+    deviceId: ctx.deviceId,
+    runningVersion: ctx.runningVersion,
+  });
+  if (!checked.ok) return fail(checked.reason);
+  const claims = checked.claims;
+
   report("DOWNLOADING", 0);
   await sleep(delayMs, undefined, { signal });
   let lastAt = Date.now();
@@ -99,7 +114,8 @@ export async function runUpdate(cmd: OtaCommandPayload, ctx: UpdateContext): Pro
   };
   let sha256: string;
   try {
-    ({ sha256 } = await downloadFirmware(cmd.firmware_url, {
+    // The signed URL, not the command's (they are equal, or the check above refused).
+    ({ sha256 } = await downloadFirmware(claims?.url ?? cmd.firmware_url, {
       size: cmd.size,
       signal,
       onProgress,
@@ -112,7 +128,9 @@ export async function runUpdate(cmd: OtaCommandPayload, ctx: UpdateContext): Pro
     if (signal.aborted) throw err;
     return fail(`Download failed: ${err instanceof DownloadError ? err.message : String(err)}`);
   }
-  if (sha256 !== cmd.checksum) return fail(CHECKSUM_MISMATCH);
+  // With a manifest, the bytes must be the image it names (checkImage); the protocol's
+  // report for a mismatch is the same either way.
+  if (claims ? checkImage(claims, sha256) !== null : sha256 !== cmd.checksum) return fail(CHECKSUM_MISMATCH);
   if (progress < 100) report("DOWNLOADING", 100);
 
   report("INSTALLING", 0);

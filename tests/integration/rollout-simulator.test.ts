@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { withTenant } from "@/lib/db/tenant";
 import { transitionCampaign } from "@/lib/ota/campaigns";
 import { startFleet } from "@/lib/simulator/fleet";
+import { issueSimulatorCredentials, readTenantJwks } from "@/lib/simulator/provision";
 import { testDb } from "../support/db";
 import { createTestFirmware, startDownloadServer, type DownloadServer } from "../support/download-server";
 import {
@@ -16,7 +17,9 @@ import {
 
 /**
  * End to end below the UI: the worker, the device simulator downloading a stored
- * firmware over HTTP through signed links, and the database, on the real broker.
+ * firmware over HTTP through signed links, and the database, on the real broker. The
+ * devices are provisioned as at registration: their own credentials and their tenant's
+ * JWKS, so that every command they act on carried a manifest they verified.
  */
 const handle = testDb();
 let server: DownloadServer;
@@ -37,8 +40,16 @@ async function rollout(label: string, deviceIds: string[], fields: Record<string
     size: 1024 * 1024,
     deviceType: "sensor",
   });
+  const passwords = await issueSimulatorCredentials(handle.db, f.tenantId, deviceIds);
+  const jwks = await readTenantJwks(handle.db, f.tenantId, process.env.AUTH_SECRET!);
   const sim = await startFleet({
-    devices: deviceIds.map((deviceId) => ({ tenantId: f.tenantId, deviceId, version: "1.0.0" })),
+    devices: deviceIds.map((deviceId) => ({
+      tenantId: f.tenantId,
+      deviceId,
+      version: "1.0.0",
+      password: passwords.get(deviceId),
+      jwks,
+    })),
     mqtt: { url: process.env.MQTT_URL! },
     delayMs: 20,
     interruptRate: 0.3,
@@ -60,7 +71,7 @@ async function rollout(label: string, deviceIds: string[], fields: Record<string
   }
 }
 
-it("takes a 15-device campaign from CREATED to COMPLETED with simulated devices", async () => {
+it("takes a 15-device campaign from CREATED to COMPLETED with simulated devices that verify every manifest", async () => {
   const ids = Array.from({ length: 15 }, (_, i) => `sim-${String(i).padStart(2, "0")}`);
   const r = await rollout("sim-ok", ids, { rollout_rate: 5, rollout_strategy: "canary", canary_percent: 20 });
   try {

@@ -22,11 +22,14 @@ async function snapshot() {
     firmware: await q`SELECT * FROM firmware_versions WHERE tenant_id IN ${q(DEMO)} ORDER BY id`,
     campaigns: await q`SELECT * FROM ota_campaigns WHERE tenant_id IN ${q(DEMO)} ORDER BY id`,
     statuses: await q`SELECT * FROM ota_device_status WHERE tenant_id IN ${q(DEMO)} ORDER BY id`,
+    signingKeys: await q`SELECT * FROM tenant_signing_keys WHERE tenant_id IN ${q(DEMO)} ORDER BY tenant_id, kid`,
   };
 }
 
+const seed = () => seedDemo(handle.db, { firmwareDir: firmwareDir(), authSecret: process.env.AUTH_SECRET! });
+
 beforeAll(async () => {
-  await seedDemo(handle.db, { firmwareDir: firmwareDir() });
+  await seed();
 });
 afterAll(() => handle.close());
 
@@ -99,10 +102,20 @@ describe("the demo seed", () => {
     }
   });
 
+  it("gives each demo tenant its command-signing key, and its devices no credentials (whoever runs them issues their own)", async () => {
+    const s = await snapshot();
+    expect(s.signingKeys.map((k) => [k.tenant_id, k.retired_at])).toEqual([
+      ["acme", null],
+      ["globex", null],
+    ]);
+    expect(s.signingKeys.every((k) => String(k.private_key_enc).startsWith("v1."))).toBe(true);
+    expect(s.devices.filter((d) => d.mqtt_secret_hash !== null)).toEqual([]);
+  });
+
   it("changes nothing when run again, and leaves no stray files", async () => {
     const before = await snapshot();
     const filesBefore = fs.readdirSync(firmwareDir()).sort();
-    await seedDemo(handle.db, { firmwareDir: firmwareDir() });
+    await seed();
     expect(await snapshot()).toEqual(before);
     expect(fs.readdirSync(firmwareDir()).sort()).toEqual(filesBefore);
   });

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { manifestSigners } from "@/lib/ota/signing-keys";
+import { signManifest } from "@/lib/rollout/manifest";
 import { commandTopic, statusTopic, type OtaCommand } from "@/lib/rollout/protocol";
 import {
   CHECKSUM_MISMATCH,
@@ -77,8 +79,11 @@ async function device(label: string, behaviour: DeviceBehaviour = {}, reconnectP
   return d;
 }
 
-async function command(d: SimulatedDevice, overrides: Partial<OtaCommand> = {}) {
-  const cmd: OtaCommand = {
+/** A command without a manifest: these devices are provisioned with no JWKS (simulator-trust.test.ts has those). */
+type UnsignedCommand = Omit<OtaCommand, "manifest">;
+
+async function command(d: SimulatedDevice, overrides: Partial<UnsignedCommand> = {}) {
+  const cmd: UnsignedCommand = {
     campaign_id: 1000 + Math.floor(Math.random() * 1_000_000),
     firmware_url: fw.url(server.origin),
     version: fw.version,
@@ -271,7 +276,7 @@ function simulate(args: string[]) {
 }
 
 describe("npm run simulate", () => {
-  it("simulates a group's members from the database, with their registered versions, and stops cleanly on SIGTERM", async () => {
+  it("simulates a group's members from the database, with their registered versions and their tenant's keys, and stops cleanly on SIGTERM", async () => {
     const groupId = `g-${uid()}`;
     const ids = [`cli-${uid()}`, `cli-${uid()}`];
     await handle.db.insert(deviceTable).values(ids.map((deviceId) => ({ tenantId, deviceId, fwVersion: "1.0.0" })));
@@ -287,14 +292,33 @@ describe("npm run simulate", () => {
           throw new Error(`simulator not ready:\n${run.output()}`);
         await sleep(50);
       }
-      const cmd: OtaCommand = {
+      expect(run.output()).toContain("manifests verified against their tenant's JWKS");
+      const fields = {
         campaign_id: 77,
         firmware_url: fw.url(server.origin),
         version: fw.version,
         checksum: fw.sha256,
-        action: "update",
+        action: "update" as const,
         size: fw.sizeBytes,
       };
+      // Read from the database, the devices verify manifests: this one is signed as the worker signs.
+      const signer = await manifestSigners(handle.db, process.env.AUTH_SECRET!).forTenant(tenantId);
+      const now = Math.floor(Date.now() / 1000);
+      const manifest = signManifest(
+        {
+          tenant_id: tenantId,
+          device_id: ids[1]!,
+          campaign_id: 77,
+          version: fw.version,
+          sha256: fw.sha256,
+          size: fw.sizeBytes,
+          url: fields.firmware_url,
+          iat: now,
+          exp: now + 600,
+        },
+        signer,
+      );
+      const cmd: OtaCommand = { ...fields, manifest };
       await observer.publishAsync(commandTopic(tenantId, ids[1]!), JSON.stringify(cmd), { qos: 1 });
       const deadline2 = Date.now() + 5000;
       while (!(reports.get(key(tenantId, ids[1]!)) ?? []).some((x) => x.status === "SUCCESS")) {

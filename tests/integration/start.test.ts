@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "@/lib/embedded/ports";
 import { poll } from "../support/time";
@@ -11,9 +12,9 @@ import { poll } from "../support/time";
  * `npm start` on the embedded default, as a user would run it: a new data
  * directory, no DATABASE_URL or MQTT_URL, then Ctrl-C (SIGINT to the whole
  * process group, as a terminal sends it). Needs the production build that
- * `npm test` makes first.
+ * `npm test` makes first (where NEXT_DIST_DIR puts it, as `npm start` looks for it).
  */
-const hasBuild = fs.existsSync(path.resolve(".next", "BUILD_ID"));
+const hasBuild = fs.existsSync(path.resolve(process.env.NEXT_DIST_DIR || ".next", "BUILD_ID"));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-start-"));
 fs.chmodSync(dataDir, 0o777); // the embedded server runs as `postgres` when we are root
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -32,6 +33,8 @@ function start(ports: { web: number; pg: number; mqtt: number }): Started {
     PORT: String(ports.web),
     EMBEDDED_PG_PORT: String(ports.pg),
     MQTT_PORT: String(ports.mqtt),
+    // A fast tick, so that the demo campaign below takes seconds.
+    OTA_TICK_INTERVAL_MS: "1000",
   });
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env, detached: true });
   let out = "";
@@ -91,14 +94,50 @@ describe.skipIf(!hasBuild)("npm start (embedded default)", () => {
     });
     expect(tokenRes.status).toBe(200);
     const { access_token } = await tokenRes.json();
-    const firmware = await (
-      await fetch(`${base}/customer/firmware`, { headers: { Authorization: `Bearer ${access_token}` } })
-    ).json();
+    const authz = { Authorization: `Bearer ${access_token}` };
+    const firmware = await (await fetch(`${base}/customer/firmware`, { headers: authz })).json();
     expect(firmware.firmware_versions.map((f: { version: string }) => f.version).sort()).toEqual([
       "1.0.0",
       "1.1.0",
       "1.2.0",
     ]);
+
+    // The demo fleet connected with credentials issued to each device, to a broker that
+    // refuses anyone without, and verifies manifests against its tenant's keys.
+    await until(
+      "the simulated fleet",
+      async () => /\[sim\].*ready: 30 devices/.test(first.output()) || undefined,
+      first,
+    );
+    expect(first.output()).toContain(
+      "with their own credentials, issued now; manifests verified against their tenant's JWKS",
+    );
+    await expect(
+      mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, { clientId: "anonymous", reconnectPeriod: 0 }),
+    ).rejects.toThrow();
+
+    // …and updates end to end: a campaign of the canary group to 1.2.0 completes.
+    const v120 = firmware.firmware_versions.find((f: { version: string }) => f.version === "1.2.0");
+    const created = await fetch(`${base}/customer/ota/campaigns`, {
+      method: "POST",
+      headers: { ...authz, "content-type": "application/json" },
+      body: JSON.stringify({ name: "start test", firmware_version_id: v120.id, target_group_id: "canary" }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    expect((await fetch(`${base}/customer/ota/campaigns/${id}/start`, { method: "POST", headers: authz })).status).toBe(
+      200,
+    );
+    const done = await until(
+      "the demo campaign to complete",
+      async () => {
+        const c = await (await fetch(`${base}/customer/ota/campaigns/${id}`, { headers: authz })).json();
+        return c.status === "COMPLETED" || c.status === "ABORTED" ? c : undefined;
+      },
+      first,
+      60_000,
+    );
+    expect(done).toMatchObject({ status: "COMPLETED", succeeded: 2, failed: 0 });
 
     expect(await ctrlC(first)).toBe(0);
     for (const port of Object.values(ports))
@@ -108,9 +147,15 @@ describe.skipIf(!hasBuild)("npm start (embedded default)", () => {
     const second = start(ports);
     await until("the restarted server", async () => ((await fetch(`${base}/login`)).ok ? true : undefined), second);
     expect(second.output()).not.toContain("demo data seeded");
+    // The passwords of the first run were only in its memory: the fleet is re-keyed and connects again.
+    await until(
+      "the restarted fleet",
+      async () => /\[sim\].*ready: 30 devices/.test(second.output()) || undefined,
+      second,
+    );
     const again = await fetch(`${base}/customer/firmware`, { headers: { Authorization: `Bearer ${access_token}` } });
     expect(again.status).toBe(200);
     expect(await ctrlC(second)).toBe(0);
     for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
-  }, 180_000);
+  }, 240_000);
 });

@@ -11,6 +11,7 @@ describe("npm run simulate arguments", () => {
       "interrupt-rate": 0,
       "delay-ms": 200,
       concurrency: 50,
+      "issue-credentials": false,
     });
     expect(
       parseSimulateArgs([
@@ -27,6 +28,10 @@ describe("npm run simulate arguments", () => {
     expect(parseSimulateArgs(["--tenant", "acme,globex", "--group", "all"])).toMatchObject({
       tenant: ["acme", "globex"],
     });
+    expect(
+      parseSimulateArgs(["--tenant", "acme", "--credentials", "f.csv", "--jwks", "k.json", "--release-keys", "r.json"]),
+    ).toMatchObject({ credentials: "f.csv", jwks: "k.json", "release-keys": "r.json", "issue-credentials": false });
+    expect(parseSimulateArgs(["--tenant", "acme", "--issue-credentials"])).toMatchObject({ "issue-credentials": true });
     expect(parseSimulateArgs(["--help"])).toBe("help");
   });
 
@@ -39,6 +44,11 @@ describe("npm run simulate arguments", () => {
     [["--tenant", "a", "--group", "g", "--devices", "x"], /--devices: cannot be combined with --group/],
     [["--tenant", "a,b", "--devices", "x"], /--tenant: must name one tenant when --devices is given/],
     [["--tenant", "a", "--devices", ","], /--devices: must name at least one id/],
+    [
+      ["--tenant", "a", "--credentials", "f.csv", "--issue-credentials"],
+      /--issue-credentials: cannot be combined with --credentials/,
+    ],
+    [["--tenant", "a", "--jwks="], /--jwks: must name a file/],
     [["--tenant", "a", "--frobnicate"], /Unknown option '--frobnicate'/],
     [["--tenant", "a", "extra"], /positional/],
   ])("refuses %j with a message naming the option", (argv, message) => {

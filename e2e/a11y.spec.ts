@@ -5,6 +5,7 @@ import { DevicePage, DevicesPage } from "./pages/devices";
 import { FirmwarePage } from "./pages/firmware";
 import { GroupPage, GroupsPage } from "./pages/groups";
 import { LoginPage } from "./pages/login";
+import { TrustPage } from "./pages/trust";
 import { WizardPage } from "./pages/wizard";
 import { arrangeCampaignList, ids, seedFirmware, seedSensorGroup } from "./seed";
 
@@ -106,6 +107,14 @@ test("the fleet pages: firmware, devices, a device, groups, a group, their dialo
   await fleet.register.click();
   await expect(fleet.registerDialog).toBeVisible();
   await checkA11y("devices list, register dialog");
+  await fleet.registerDialog.getByRole("button", { name: "Cancel" }).click();
+  const shown = await fleet.registerDevice({ id: "a11y-01" });
+  await expect(shown.dialog).toBeVisible();
+  await checkA11y("devices list, credentials shown once");
+  await shown.done();
+  await fleet.pickCsv("device_id\nok-01\nbad/id\n");
+  await expect(fleet.importDialog.getByRole("list", { name: "Problems in the file" })).toBeVisible();
+  await checkA11y("devices list, import dialog");
 
   const device = new DevicePage(page);
   await device.goto("field-06");
@@ -133,4 +142,12 @@ test("the fleet pages: firmware, devices, a device, groups, a group, their dialo
   await group.goto("no-such-group");
   await expect(group.heading("Group not found")).toBeVisible();
   await checkA11y("group not found");
+
+  const trust = new TrustPage(page);
+  await trust.goto();
+  await expect(trust.signingKeys.getByRole("row").nth(1)).toBeVisible();
+  await checkA11y("device trust");
+  await trust.addReleaseKey.click();
+  await expect(trust.addDialog).toBeVisible();
+  await checkA11y("device trust, add release key dialog");
 });

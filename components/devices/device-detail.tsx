@@ -12,6 +12,7 @@ import { useDevice } from "@/lib/api-client/devices";
 import type { Device } from "@/lib/api-client/types";
 import { DeleteDeviceButton } from "./delete-device";
 import { OtaHistory } from "./ota-history";
+import { RekeyDeviceButton } from "./rekey-device";
 import { DeviceText } from "@/components/ui/device-text";
 
 /** /app/devices/[device_id]: what the device is, which groups it is in, and every update it took part in. */
@@ -37,7 +38,14 @@ export function DeviceDetail({ deviceId }: { deviceId: string }) {
       <PageHeader
         title={<span className="font-mono">{d.device_id}</span>}
         description={d.device_type ? `A ${d.device_type} device` : "A device of no declared type"}
-        actions={canOperate && <DeleteDeviceButton deviceId={d.device_id} />}
+        actions={
+          canOperate && (
+            <>
+              <RekeyDeviceButton deviceId={d.device_id} hasCredentials={d.has_credentials} />
+              <DeleteDeviceButton deviceId={d.device_id} />
+            </>
+          )
+        }
       />
       <DeviceFacts device={d} />
       <h2 className="mt-8 mb-3 text-base font-semibold tracking-tight text-slate-900">OTA history</h2>
@@ -60,7 +68,7 @@ function DeviceFacts({ device: d }: { device: Device }) {
   return (
     <dl
       aria-label="Device details"
-      className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-slate-200 bg-slate-200 shadow-sm lg:grid-cols-5"
+      className="grid grid-cols-2 gap-px overflow-hidden rounded-lg border border-slate-200 bg-slate-200 shadow-sm lg:grid-cols-6"
     >
       <Fact term="Type">{d.device_type ?? <span className="text-slate-500">—</span>}</Fact>
       <Fact term="Firmware version">
@@ -75,6 +83,9 @@ function DeviceFacts({ device: d }: { device: Device }) {
       </Fact>
       <Fact term="Registered">
         <DateTime iso={d.created_at} />
+      </Fact>
+      <Fact term="MQTT credentials" wide>
+        <Credentials device={d} />
       </Fact>
       <Fact term="Groups" wide>
         {d.groups.length === 0 ? (
@@ -95,6 +106,16 @@ function DeviceFacts({ device: d }: { device: Device }) {
         )}
       </Fact>
     </dl>
+  );
+}
+
+/** Whether the device can connect to the broker, and since when its current password is valid. */
+function Credentials({ device: d }: { device: Device }) {
+  if (!d.has_credentials) return <span className="text-amber-800">None: it cannot connect</span>;
+  return (
+    <>
+      Issued <RelativeTime iso={d.credentials_issued_at} />
+    </>
   );
 }
 

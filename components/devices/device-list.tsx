@@ -11,6 +11,7 @@ import { useDebounced } from "@/components/ui/use-debounced";
 import { useDevices } from "@/lib/api-client/devices";
 import { useGroups } from "@/lib/api-client/groups";
 import { DevicesTable } from "./devices-table";
+import { ImportDevicesDialog } from "./import-devices-dialog";
 import { RegisterDeviceDialog } from "./register-device-dialog";
 
 const LIMIT = 50;
@@ -25,6 +26,7 @@ export function DeviceList() {
   const [group, setGroup] = useState("");
   const [offset, setOffset] = useState(0);
   const [registering, setRegistering] = useState(false);
+  const [importing, setImporting] = useState(false);
   const filters = {
     device_type: useDebounced(type.trim()) || undefined,
     fw_version: useDebounced(version.trim()) || undefined,
@@ -51,9 +53,12 @@ export function DeviceList() {
         }
         actions={
           canOperate && (
-            <Button variant="primary" onClick={() => setRegistering(true)}>
-              Register device
-            </Button>
+            <>
+              <Button onClick={() => setImporting(true)}>Import devices (CSV)</Button>
+              <Button variant="primary" onClick={() => setRegistering(true)}>
+                Register device
+              </Button>
+            </>
           )
         }
       />
@@ -101,7 +106,7 @@ export function DeviceList() {
         ) : (
           <Empty title="No devices yet">
             Devices appear here once registered
-            {canOperate ? ": use “Register device”, or the API for many at once." : "."}
+            {canOperate ? ": use “Register device”, or “Import devices (CSV)” for many at once." : "."}
           </Empty>
         )
       ) : (
@@ -112,6 +117,7 @@ export function DeviceList() {
       )}
 
       <RegisterDeviceDialog open={registering} onClose={() => setRegistering(false)} />
+      <ImportDevicesDialog open={importing} onClose={() => setImporting(false)} />
     </section>
   );
 }

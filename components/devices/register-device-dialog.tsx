@@ -1,24 +1,45 @@
 "use client";
 
-import type { FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { conflictMessage, fieldErrors, formError } from "@/components/ui/api-errors";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FormError, TextField } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
 import { useCreateDevice } from "@/lib/api-client/devices";
+import type { IssuedCredentials } from "@/lib/api-client/types";
+import { CredentialsOnce } from "./credentials-once";
 
 const FIELDS = ["device_id", "device_type", "fw_version"] as const;
 
+/**
+ * Registers a device, then shows its MQTT credentials, once: the dialog is the only place
+ * the password ever appears, and closing it forgets it.
+ */
 export function RegisterDeviceDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const [issued, setIssued] = useState<IssuedCredentials | null>(null);
+  const close = () => {
+    setIssued(null);
+    onClose();
+  };
   return (
-    <Dialog open={open} onClose={onClose} title="Register device">
-      <RegisterDeviceForm onDone={onClose} />
+    <Dialog open={open} onClose={close} title={issued ? `Device ${issued.device_id} registered` : "Register device"}>
+      {issued ? (
+        <CredentialsOnce issued={issued} onDone={close} />
+      ) : (
+        <RegisterDeviceForm onCancel={close} onRegistered={setIssued} />
+      )}
     </Dialog>
   );
 }
 
-function RegisterDeviceForm({ onDone }: { onDone: () => void }) {
+function RegisterDeviceForm({
+  onCancel,
+  onRegistered,
+}: {
+  onCancel: () => void;
+  onRegistered: (c: IssuedCredentials) => void;
+}) {
   const create = useCreateDevice();
   const toast = useToast();
   const errors = fieldErrors(create.error);
@@ -37,7 +58,7 @@ function RegisterDeviceForm({ onDone }: { onDone: () => void }) {
       {
         onSuccess: (d) => {
           toast("success", `Device ${d.device_id} registered`);
-          onDone();
+          onRegistered({ device_id: d.device_id, mqtt: d.mqtt, signing_keys: d.signing_keys });
         },
       },
     );
@@ -74,7 +95,7 @@ function RegisterDeviceForm({ onDone }: { onDone: () => void }) {
       </div>
       <FormError>{duplicate ? undefined : formError(create.error, FIELDS)}</FormError>
       <div className="flex justify-end gap-2">
-        <Button onClick={onDone} disabled={create.isPending}>
+        <Button onClick={onCancel} disabled={create.isPending}>
           Cancel
         </Button>
         <Button type="submit" variant="primary" disabled={create.isPending}>

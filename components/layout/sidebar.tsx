@@ -11,6 +11,7 @@ const NAV = [
       { href: "/app/groups", label: "Groups" },
       { href: "/app/ota/firmware", label: "Firmware" },
       { href: "/app/ota/campaigns", label: "OTA Campaigns" },
+      { href: "/app/trust", label: "Device trust" },
     ],
   },
 ];

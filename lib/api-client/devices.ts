@@ -1,9 +1,9 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { apiGet, apiSend } from "./http";
+import { apiGet, apiSend, parse } from "./http";
 import { deviceKeys, groupKeys } from "./keys";
-import type { Device, DeviceHistory, DeviceList } from "./types";
+import type { Device, DeviceCreated, DeviceHistory, DeviceList, IssuedCredentials } from "./types";
 
 export interface DeviceListParams {
   device_type?: string;
@@ -37,12 +37,53 @@ export function useDeviceHistory(id: string, p: { limit: number; offset: number 
   });
 }
 
+export interface DeviceDraft {
+  device_id: string;
+  device_type?: string | null;
+  fw_version?: string | null;
+}
+
+/** Registers one device; the answer carries its MQTT credentials, which the caller shows once. */
 export function useCreateDevice() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: { device_id: string; device_type?: string | null; fw_version?: string | null }) =>
-      apiSend<Device>("POST", "/customer/devices", body),
+    mutationFn: (body: DeviceDraft) => apiSend<DeviceCreated>("POST", "/customer/devices", body),
     onSuccess: () => void qc.invalidateQueries({ queryKey: deviceKeys.all }),
+  });
+}
+
+/**
+ * Registers many devices in one request (all or nothing) and returns the server's CSV of
+ * their credentials (`device_id,client_id,username,password`), as text: the only copy.
+ */
+export async function importDevices(devices: DeviceDraft[]): Promise<string> {
+  const res = await fetch("/customer/devices/bulk", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "text/csv" },
+    body: JSON.stringify({ devices }),
+  });
+  if (res.ok) return res.text();
+  return parse<never>(res);
+}
+
+export function useImportDevices() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: importDevices,
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: deviceKeys.all });
+    },
+  });
+}
+
+/** New MQTT credentials for a device: the old ones stop working at once. */
+export function useIssueCredentials() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      apiSend<IssuedCredentials>("POST", `/customer/devices/${encodeURIComponent(id)}/credentials`),
+    onSuccess: (_d, id) => void qc.invalidateQueries({ queryKey: deviceKeys.detail(id) }),
   });
 }
 

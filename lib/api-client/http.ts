@@ -25,7 +25,8 @@ export function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-async function parse<T>(res: Response): Promise<T> {
+/** The JSON body of a 2xx answer, or the ApiError of any other (also for answers read otherwise when they succeed, e.g. CSV). */
+export async function parse<T>(res: Response): Promise<T> {
   const text = await res.text();
   const body = text ? safeJson(text) : undefined;
   if (res.ok) return body as T;
@@ -63,7 +64,11 @@ export async function apiGet<T>(path: string, query?: Query, signal?: AbortSigna
   return parse<T>(await fetch(withQuery(path, query), { credentials: "same-origin", signal, cache: "no-store" }));
 }
 
-export async function apiSend<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+export async function apiSend<T>(
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const init: RequestInit = { method, credentials: "same-origin" };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {

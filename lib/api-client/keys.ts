@@ -34,6 +34,14 @@ export const groupKeys = {
 
 export const healthKeys = { all: ["health"] as const };
 
+/** Device trust: the tenant's signing keys, its release keys and its OTA settings. */
+export const trustKeys = {
+  all: ["trust"] as const,
+  signingKeys: () => [...trustKeys.all, "signing-keys"] as const,
+  releaseKeys: () => [...trustKeys.all, "release-keys"] as const,
+  settings: () => [...trustKeys.all, "settings"] as const,
+};
+
 /** How often live pages poll while something is moving (a RUNNING or PAUSED campaign, or devices still finishing after a pause or an abort). */
 export const LIVE_POLL_MS = 2500;
 /** How often every page checks that a worker is running. */

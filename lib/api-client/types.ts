@@ -7,6 +7,9 @@ import type { firmwareJson, listFirmware } from "@/lib/ota/firmware";
 import type { getDevice, listDevices, deviceOtaHistory } from "@/lib/ota/devices";
 import type { getGroup, listGroups } from "@/lib/ota/groups";
 import type { WorkerHealth } from "@/lib/rollout/heartbeat";
+import type { createDevice, rekeyDevice } from "@/lib/ota/device-registration";
+import type { getOtaSettings, listReleaseKeys } from "@/lib/ota/release-keys";
+import type { tenantJwks } from "@/lib/ota/signing-keys";
 
 export type Campaign = Awaited<ReturnType<typeof getCampaign>>;
 export type CampaignList = Awaited<ReturnType<typeof listCampaigns>>;
@@ -28,3 +31,16 @@ export interface Health {
   workers: WorkerHealth[];
   tick_interval_ms: number;
 }
+
+/* Device trust (issue 11). */
+
+/** A registered device with its MQTT credentials and the tenant's JWKS: the password is in this answer only. */
+export type DeviceCreated = Awaited<ReturnType<typeof createDevice>>;
+/** What `POST /customer/devices/{id}/credentials` hands out once (registration hands out the same). */
+export type IssuedCredentials = Awaited<ReturnType<typeof rekeyDevice>>;
+/** The tenant's command-signing public keys (`GET /customer/ota/signing-keys`), the active key first. */
+export type SigningJwks = Awaited<ReturnType<typeof tenantJwks>>;
+export type SigningJwk = SigningJwks["keys"][number];
+export type ReleaseKeyList = Awaited<ReturnType<typeof listReleaseKeys>>;
+export type ReleaseKey = ReleaseKeyList["release_keys"][number];
+export type OtaSettings = Awaited<ReturnType<typeof getOtaSettings>>;

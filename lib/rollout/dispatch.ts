@@ -175,7 +175,7 @@ async function dispatchChunk(
   tenantId: string,
   campaignId: number,
   want: number,
-  plan: { canaryOnly: boolean; commands: (deviceIds: readonly string[]) => Promise<string[]> },
+  plan: { canaryOnly: boolean; commands: (deviceIds: readonly string[]) => string[] },
 ): Promise<{ claimed: number; acked: number }> {
   return deps.sql.begin(async (tx) => {
     await tx`SELECT set_config('idle_in_transaction_session_timeout', ${String(deps.publishTimeoutMs + 10_000)}, true)`;
@@ -191,7 +191,7 @@ async function dispatchChunk(
       LIMIT ${want}
       FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return { claimed: 0, acked: 0 };
-    const payloads = await plan.commands(rows.map((row) => row.device_id));
+    const payloads = plan.commands(rows.map((row) => row.device_id));
     const acked = await publishAll(
       deps.mqtt,
       rows.map((row, i) => ({ topic: commandTopic(tenantId, row.device_id), payload: payloads[i]! })),
@@ -231,8 +231,7 @@ export async function signerOf(deps: DispatchDeps, tenantId: string): Promise<Ma
  * The commands for this campaign, one per device: the seed's fields, with a download URL
  * minted now and valid beyond the device timeout, and the device's own signed manifest
  * (lib/rollout/manifest.ts) naming the same URL, valid as long. Everything but the device
- * is serialised once, here; per device there is one splice and one signature, on the
- * thread pool (manifestsFor).
+ * is serialised once, here; per device there is one splice and one signature.
  */
 export function commandFor(
   c: Pick<
@@ -251,7 +250,7 @@ export function commandFor(
   tenantId: string,
   signer: ManifestSigner | null,
   deps: Pick<DispatchDeps, "publicUrl" | "authSecret">,
-): (deviceIds: readonly string[]) => Promise<string[]> {
+): (deviceIds: readonly string[]) => string[] {
   const now = Date.now();
   // Valid for the device timeout plus an hour: a device that is still within its timeout
   // can always (re)start or resume its download, and its manifest is still good.
@@ -270,7 +269,7 @@ export function commandFor(
     size,
   };
   const plain = JSON.stringify(cmd);
-  if (!signer) return async (deviceIds) => deviceIds.map(() => plain);
+  if (!signer) return (deviceIds) => deviceIds.map(() => plain);
   const iat = Math.floor(now / 1000);
   const claims: Omit<ManifestClaims, "device_id"> = {
     tenant_id: tenantId,
@@ -286,7 +285,7 @@ export function commandFor(
   const manifests = manifestsFor(claims, signer);
   // The manifest last: a compact JWS is base64url and dots, nothing to escape.
   const head = `${plain.slice(0, -1)},"manifest":"`;
-  return async (deviceIds) => (await manifests(deviceIds)).map((m) => `${head}${m}"}`);
+  return (deviceIds) => manifests(deviceIds).map((m) => `${head}${m}"}`);
 }
 
 /**

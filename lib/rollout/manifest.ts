@@ -73,34 +73,26 @@ export function publicJwk(key: Pick<SigningKey, "kid" | "publicKey">): PublicJwk
 
 export function signManifest(claims: ManifestClaims, key: Pick<SigningKey, "kid" | "privateKey">): string {
   const { device_id, ...common } = claims;
-  const input = manifestInputs(common, key)(device_id);
-  return `${input}.${sign(null, Buffer.from(input, "latin1"), key.privateKey).toString("base64url")}`;
+  return manifestsFor(common, key)([device_id])[0]!;
 }
 
 /**
  * The signer of one command's manifests, one per device: everything but `device_id` is
- * serialised once here; each device's claims are spliced in and signed on libuv's thread
- * pool (crypto.sign with a callback), so that a chunk's signatures run on every core
- * while the dispatcher's own thread goes on with the other chunk's database and broker
- * work. Synchronous signing on the dispatcher's thread halved its throughput (the
- * signature is ~35 µs; everything else about a command is a few µs).
+ * serialised once here; each device's claims are spliced in and signed synchronously. The
+ * signature (~35 µs) is nearly all of the cost. Signing on libuv's thread pool instead
+ * (crypto.sign with a callback) measured no better on this 2-core machine, where PostgreSQL
+ * and the broker already use the other core (docs/performance.md, "Signed dispatch").
  */
 export function manifestsFor(
   common: Omit<ManifestClaims, "device_id">,
   key: Pick<SigningKey, "kid" | "privateKey">,
-): (deviceIds: readonly string[]) => Promise<string[]> {
+): (deviceIds: readonly string[]) => string[] {
   const inputOf = manifestInputs(common, key);
   return (deviceIds) =>
-    Promise.all(
-      deviceIds.map((deviceId) => {
-        const input = inputOf(deviceId);
-        return new Promise<string>((resolve, reject) =>
-          sign(null, Buffer.from(input, "latin1"), key.privateKey, (err, sig) =>
-            err ? reject(err) : resolve(`${input}.${sig.toString("base64url")}`),
-          ),
-        );
-      }),
-    );
+    deviceIds.map((deviceId) => {
+      const input = inputOf(deviceId);
+      return `${input}.${sign(null, Buffer.from(input, "latin1"), key.privateKey).toString("base64url")}`;
+    });
 }
 
 /** The JWS signing input (`header.payload`) of each device's manifest, the common parts serialised once. */

@@ -83,7 +83,7 @@ async function probeChunk(
       FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return { claimed: 0, acked: 0 };
     const commands = commandFor(c, tenantId, await signerOf(deps, tenantId), deps);
-    const payloads = await commands(rows.map((row) => row.device_id));
+    const payloads = commands(rows.map((row) => row.device_id));
     const acked = await publishAll(
       deps.mqtt,
       rows.map((row, i) => ({ topic: commandTopic(tenantId, row.device_id), payload: payloads[i]! })),

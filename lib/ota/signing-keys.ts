@@ -207,9 +207,6 @@ export async function retireSigningKey(tx: Tx, tenantId: string, kid: string): P
     .where(and(unretired(tenantId), eq(tenantSigningKeys.kid, kid)));
 }
 
-/** @deprecated The old name, until tests/support/fuzz-arrange.ts imports stageSigningKey. */
-export const rotateSigningKey = stageSigningKey;
-
 export type ManifestSigner = Pick<SigningKey, "kid" | "privateKey">;
 
 /** The worker's view of every tenant's signer. */

@@ -9,6 +9,7 @@
  */
 import { it } from "vitest";
 import { LOGIN_MAX_BODY_BYTES } from "@/lib/auth/login";
+import type { BoundHandler } from "@/lib/http/handler";
 import { A_GROUP, ids, type Actor } from "../support/fuzz-arrange";
 import { describeFuzz } from "../support/fuzz-harness";
 import { MAX_BODY } from "../support/fuzz-inputs";
@@ -22,8 +23,13 @@ const JSON_BODY_ROUTES = [
   "POST /customer/ota/campaigns",
   "POST /customer/ota/campaigns/preview",
   "POST /customer/devices",
+  "POST /customer/devices/bulk",
   "POST /customer/device-groups",
   "POST /customer/device-groups/[group_id]/members",
+  "POST /customer/ota/release-keys",
+  "PATCH /customer/ota/settings",
+  "POST /mqtt/auth",
+  "POST /mqtt/acl",
 ];
 const validParams = (r: Route): Record<string, string> =>
   Object.fromEntries(
@@ -36,13 +42,17 @@ const validParams = (r: Route): Record<string, string> =>
           : "fz-missing",
     ]),
   );
-const actorFor = (r: Route): Actor => (r.path.startsWith("/customer") ? "admin" : "none");
+const actorFor = (r: Route): Actor =>
+  r.path.startsWith("/customer") ? "admin" : r.path.startsWith("/mqtt/") ? "hook" : "none";
+
+/** A route's body limit: its declaration's own (the bulk registration's is larger), else MAX_BODY_BYTES. */
+const maxBodyOf = (r: Route) => (r.handler as Partial<BoundHandler>).route?.maxBodyBytes ?? MAX_BODY();
 
 function oversizedCases(): Case[] {
-  const max = MAX_BODY();
   const out: Case[] = [];
   for (const name of JSON_BODY_ROUTES) {
     const r = route(name);
+    const max = maxBodyOf(r);
     const base = { route: r, actor: actorFor(r), params: validParams(r), query: "", expect: [413] };
     const ct = { "content-type": "application/json" };
     out.push(
@@ -60,7 +70,11 @@ function oversizedCases(): Case[] {
         bodyNote: "declared larger than it is",
       },
       { ...base, headers: { ...ct, "content-length": "1e999" }, body: "{}", bodyNote: "declared as 1e999 bytes" },
-      { ...base, headers: ct, body: { stream: Array.from({ length: 34 }, () => new Uint8Array(65_536).fill(0x20)) } },
+      {
+        ...base,
+        headers: ct,
+        body: { stream: Array.from({ length: Math.ceil(max / 65_536) + 2 }, () => new Uint8Array(65_536).fill(0x20)) },
+      },
     );
   }
   // The login form has a cap of its own, far below MAX_BODY_BYTES: a form is never buffered whole.
@@ -105,6 +119,18 @@ function nulCases(): Case[] {
     ["GET /customer/ota/campaigns", "status=%00"],
   ] as const) {
     out.push({ route: route(name), actor: "admin", params: {}, query, headers: {} });
+  }
+  // Inside the items of a list: the bulk registration's fields are one level down.
+  for (const v of ["a\u0000b", "💥\u202e\ud800"]) {
+    const r = route("POST /customer/devices/bulk");
+    out.push({
+      route: r,
+      actor: "admin",
+      params: {},
+      query: "",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ devices: [{ device_id: "fz-bulk-new", device_type: v }, { device_id: "fz-dev-1" }] }),
+    });
   }
   const specs = bodySpecs();
   for (const name of JSON_BODY_ROUTES) {

@@ -10,7 +10,11 @@ export function testDb(): DbHandle {
   return createDb(url, { max: 6, name: "flotilla-test" });
 }
 
-/** Every table that holds tenant rows (each has tenant_id and a row-level security policy). */
+/**
+ * Every table that holds tenant rows (each has tenant_id and a row-level security policy):
+ * the tables the fuzz's "nothing changed" check compares, and the RLS test looks through.
+ * tests/integration/rls.test.ts fails when a table with a tenant_id column is missing here.
+ */
 export const TENANT_TABLES = [
   "tenants",
   "users",
@@ -20,6 +24,8 @@ export const TENANT_TABLES = [
   "firmware_versions",
   "ota_campaigns",
   "ota_device_status",
+  "tenant_signing_keys",
+  "release_keys",
 ] as const;
 
 export interface TestTenant {

@@ -1,12 +1,13 @@
 /**
  * The data every fuzz file arranges before its requests: two tenants (A and B), each with
- * devices, a group, firmware and campaigns, guarded so that even a well-formed request
- * could not change them (tests/support/fuzz-send.ts says how), and the credentials the
- * requests are sent with, good and junk.
+ * devices, a group, firmware, campaigns, command-signing keys and a release key, guarded so
+ * that even a well-formed request could not change them (tests/support/fuzz-send.ts says
+ * how), and the credentials the requests are sent with, good and junk.
  */
+import { asc, eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { SESSION_COOKIE } from "@/lib/auth/token";
-import { firmwareDir, requireAuthSecret } from "@/lib/config";
+import { config, firmwareDir, requireAuthSecret } from "@/lib/config";
 import {
   deviceGroupMembers,
   deviceGroups,
@@ -14,8 +15,13 @@ import {
   firmwareVersions,
   otaCampaigns,
   otaDeviceStatus,
+  tenantSigningKeys,
 } from "@/lib/db/schema";
+import { withTenant } from "@/lib/db/tenant";
+import { registerReleaseKey, retireReleaseKey } from "@/lib/ota/release-keys";
+import { ensureSigningKey, MAX_SIGNING_KEYS, stageSigningKey } from "@/lib/ota/signing-keys";
 import { storeBuffer } from "@/lib/ota/storage";
+import { generateSigningKey, publicJwk, type PublicJwk } from "@/lib/rollout/manifest";
 import { authAs, bearer } from "./api";
 import { createTestTenant, testDb, type TestTenant } from "./db";
 
@@ -35,8 +41,20 @@ export const A_GROUP = "fz-group";
 export const B_DEVICE = "fzb-dev-1";
 export const B_GROUP = "fzb-group";
 export const fileContent = Buffer.from("flotilla fuzz firmware image\n".repeat(100));
+/** Key ids (RFC 7638 thumbprints) of the arranged keys, per tenant. */
+export const kids = {
+  signingA: [] as string[], // A: MAX_SIGNING_KEYS unretired command-signing keys (a rotation is refused)
+  signingB: [] as string[],
+  releaseA: "", // A: its only release key, retired (so requiring signed firmware is refused)
+  releaseB: "",
+};
+/** A key id of the right shape that no tenant has: what the guards send instead of a real one. */
+export const UNKNOWN_KID = "fz-unknown-kid".padEnd(43, "0");
+/** Tenant A's release key, as registered (a JWK) and as PEM: registering it again is refused (409). */
+export const releaseKeyA = { jwk: {} as PublicJwk, pem: "" };
 
-export type Actor = "admin" | "cookie" | "viewer" | "other" | "none" | "junk";
+/** `hook`: the broker calling the MQTT hooks with MQTT_HOOK_SECRET (set by fuzz-harness.ts). */
+export type Actor = "admin" | "cookie" | "viewer" | "other" | "hook" | "none" | "junk";
 export const actorHeaders = {} as Record<Exclude<Actor, "junk" | "none">, Record<string, string>>;
 /** Authorization / Cookie headers that must all answer 401. */
 export let junkAuth: { label: string; headers: Record<string, string> }[] = [];
@@ -46,6 +64,39 @@ export let staleAuth: Record<string, string>;
 export async function arrange() {
   a = await createTestTenant(handle, "fuzz-a");
   b = await createTestTenant(handle, "fuzz-b");
+  // Signing keys at their limit: a rotation is refused (409), and a GET of the JWKS has nothing to create.
+  for (const t of [a, b]) {
+    await withTenant(handle.db, t.tenantId, async (tx) => {
+      await ensureSigningKey(tx, t.tenantId, requireAuthSecret());
+      for (let i = 1; i < MAX_SIGNING_KEYS; i++) await stageSigningKey(tx, t.tenantId, requireAuthSecret());
+    });
+  }
+  for (const [t, own] of [
+    [a, "signingA"],
+    [b, "signingB"],
+  ] as const) {
+    const rows = await handle.db
+      .select({ kid: tenantSigningKeys.kid })
+      .from(tenantSigningKeys)
+      .where(eq(tenantSigningKeys.tenantId, t.tenantId))
+      .orderBy(asc(tenantSigningKeys.createdAt));
+    kids[own] = rows.map((r) => r.kid);
+  }
+  // One retired release key each: no tenant may require signed firmware (409), and retiring
+  // the key again would change nothing but answer 204, so the guards never send its kid.
+  for (const t of [a, b]) {
+    const key = generateSigningKey();
+    const jwk = publicJwk(key);
+    await withTenant(handle.db, t.tenantId, async (tx) => {
+      await registerReleaseKey(tx, t.tenantId, { name: "fuzz", public_key: { ...jwk } }, t.users.admin.email);
+      await retireReleaseKey(tx, t.tenantId, jwk.kid);
+    });
+    if (t === a) {
+      kids.releaseA = jwk.kid;
+      releaseKeyA.jwk = jwk;
+      releaseKeyA.pem = key.publicKey.export({ format: "pem", type: "spki" }).toString();
+    } else kids.releaseB = jwk.kid;
+  }
   const stored = await storeBuffer(firmwareDir(), fileContent);
   const [fw1, fw2] = await handle.db
     .insert(firmwareVersions)
@@ -167,6 +218,10 @@ export async function arrange() {
   staleAuth = await authAs(gone, "admin");
   await handle.sql`DELETE FROM tenants WHERE tenant_id = ${gone.tenantId}`; // its users go with it (ON DELETE CASCADE)
   actorHeaders.cookie = { Cookie: `${SESSION_COOKIE}=${adminToken}` };
+  const hookSecret = config().MQTT_HOOK_SECRET;
+  if (!hookSecret)
+    throw new Error("MQTT_HOOK_SECRET is not set: fuzz-harness.ts sets it before config() is first read");
+  actorHeaders.hook = { Authorization: `Bearer ${hookSecret}` };
 
   const secret = requireAuthSecret();
   const claims = { tid: a.tenantId, role: "admin", email: a.users.admin.email };

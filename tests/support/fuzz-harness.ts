@@ -4,6 +4,7 @@
  * request, and a last test that finds them exactly as they were, with no error escaped
  * and Object.prototype unpolluted. The rules each answer must keep are in fuzz-send.ts.
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,11 +16,15 @@ import { SEED } from "./fuzz-rng";
 import { escaped, escapedPinned, failures, onEscaped, stats } from "./fuzz-send";
 
 // A firmware directory of each fuzz file's own, so that uploads by test files running in
-// parallel cannot show up in the before/after comparison. Set before anything reads
-// the configuration (config() parses on first use), restored in afterAll.
+// parallel cannot show up in the before/after comparison. Set, like the hook secret below,
+// before anything reads the configuration (config() parses on first use), restored in afterAll.
 const sharedFirmwareDir = process.env.FIRMWARE_DIR;
 const ownFirmwareDir = fs.mkdtempSync(path.join(os.tmpdir(), "flotilla-fuzz-fw-"));
 process.env.FIRMWARE_DIR = ownFirmwareDir;
+// The MQTT hooks answer 404 without a secret, before reading the body: with one, the fuzz
+// reaches their parsing and their answers (the "hook" actor sends it; fuzz-arrange.ts).
+const sharedHookSecret = process.env.MQTT_HOOK_SECRET;
+process.env.MQTT_HOOK_SECRET ||= randomBytes(32).toString("base64url");
 
 /** Per table: the arranged tenants' row count and an md5 over their rows in a stable order. */
 async function dbSnapshot() {
@@ -73,6 +78,8 @@ export function describeFuzz(title: string, tests: () => void, note = "") {
     await handle.close();
     if (sharedFirmwareDir === undefined) delete process.env.FIRMWARE_DIR;
     else process.env.FIRMWARE_DIR = sharedFirmwareDir;
+    if (sharedHookSecret === undefined) delete process.env.MQTT_HOOK_SECRET;
+    else process.env.MQTT_HOOK_SECRET = sharedHookSecret;
     fs.rmSync(ownFirmwareDir, { recursive: true, force: true });
   });
 

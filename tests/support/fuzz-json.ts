@@ -5,14 +5,21 @@
  */
 import { Credentials } from "@/lib/auth/login";
 import {
+  BULK_MAX_DEVICES,
   CampaignCreate,
   CampaignPreviewBody,
+  DeviceBulkCreate,
   DeviceCreate,
   FirmwareCreate,
   GroupCreate,
   MembersAdd,
+  OtaSettingsUpdate,
+  ReleaseKeyCreate,
 } from "@/lib/ota/schemas";
-import { a, A_DEVICES, A_GROUP, ids } from "./fuzz-arrange";
+import { MqttAclRequest, MqttAuthRequest } from "@/lib/mqtt/hooks";
+import { deviceMqttIdentity } from "@/lib/mqtt/identity";
+import { statusTopic } from "@/lib/rollout/protocol";
+import { a, A_DEVICES, A_GROUP, b, B_DEVICE, ids, releaseKeyA } from "./fuzz-arrange";
 import { JUNK_BODIES } from "./fuzz-inputs";
 import type { Rng } from "./fuzz-rng";
 import { enc, type Body } from "./fuzz-send";
@@ -45,6 +52,8 @@ const BAD_IDENT = [
   "%2e%2e",
   "\n",
 ];
+/** An MQTT string the hooks must refuse (not a string, or over 65,535 characters). */
+const BAD_MQTT_STRING = [...NOT_STRING, "x".repeat(65_536)];
 const requiredText = (max: number) => [...NOT_STRING, null, "", "   ", "\t\n", "x".repeat(max + 1)];
 const optionalText = (max: number) => [...NOT_STRING, "", "   ", "x".repeat(max + 1)];
 /** A free-text value for a field; file_url keeps the shape of a URL around it. */
@@ -133,11 +142,78 @@ export function bodySpecs(): Record<string, BodySpec> {
       invalid: { device_id: BAD_IDENT, device_type: optionalText(50), fw_version: optionalText(50) },
       freeText: ["device_type", "fw_version"],
     },
+    "POST /customer/devices/bulk": {
+      schema: DeviceBulkCreate,
+      // A new device beside an existing one: all or nothing, so 409 and neither is registered.
+      template: { devices: [{ device_id: "fz-bulk-new", device_type: "sensor" }, { device_id: A_DEVICES[0] }] },
+      invalid: {
+        devices: [
+          [],
+          null,
+          {},
+          "fz-dev-1",
+          [A_DEVICES[0]],
+          [{}],
+          [null],
+          [{ device_id: "a b" }],
+          [{ device_id: "fz-bulk-new", device_type: "" }],
+          [{ device_id: "fz-bulk-new", fw_version: "x".repeat(51) }],
+          [{ device_id: "fz-dup" }, { device_id: "fz-dup" }],
+          Array(BULK_MAX_DEVICES + 1).fill({ device_id: "x" }),
+        ],
+      },
+      freeText: [],
+    },
     "POST /customer/device-groups": {
       schema: GroupCreate,
       template: { group_id: A_GROUP, name: "Fuzz", description: "d" }, // exists: 409
       invalid: { group_id: BAD_IDENT, name: requiredText(100), description: [...NOT_STRING, "x".repeat(10_001)] },
       freeText: ["name", "description"],
+    },
+    "POST /customer/ota/release-keys": {
+      schema: ReleaseKeyCreate,
+      // Tenant A's own (retired) key: registered already, 409. Junk text as the key: 422.
+      template: { name: "fuzz", public_key: { ...releaseKeyA.jwk } },
+      invalid: {
+        name: requiredText(100),
+        public_key: [123, 1.5, true, false, null, "", [], ["x"], "x".repeat(4097)],
+      },
+      freeText: ["name", "public_key"],
+    },
+    "PATCH /customer/ota/settings": {
+      schema: OtaSettingsUpdate,
+      // No tenant has an unretired release key: requiring signed firmware is refused (409).
+      template: { require_signed_firmware: true },
+      invalid: { require_signed_firmware: ["true", "false", 1, 0, null, "", [], [true], {}, "yes"] },
+      freeText: [],
+    },
+    "POST /mqtt/auth": {
+      schema: MqttAuthRequest,
+      // A device without credentials: the broker is told "deny" (200), whatever the password.
+      template: {
+        clientid: deviceMqttIdentity(a.tenantId, A_DEVICES[0]!),
+        username: deviceMqttIdentity(a.tenantId, A_DEVICES[0]!),
+        password: "not-its-password",
+      },
+      invalid: { clientid: [...BAD_MQTT_STRING, null], username: BAD_MQTT_STRING, password: BAD_MQTT_STRING },
+      freeText: ["clientid", "username", "password"],
+    },
+    "POST /mqtt/acl": {
+      schema: MqttAclRequest,
+      // A device of tenant A publishing to tenant B's device's topic: "deny" (200).
+      template: {
+        clientid: deviceMqttIdentity(a.tenantId, A_DEVICES[0]!),
+        username: deviceMqttIdentity(a.tenantId, A_DEVICES[0]!),
+        topic: statusTopic(b.tenantId, B_DEVICE),
+        action: "publish",
+      },
+      invalid: {
+        clientid: [...BAD_MQTT_STRING, null],
+        username: BAD_MQTT_STRING,
+        topic: [...BAD_MQTT_STRING, null, ""],
+        action: ["PUBLISH", "read", "", " publish", null, 1, ["publish"], {}],
+      },
+      freeText: ["clientid", "username", "topic"],
     },
     "POST /customer/device-groups/[group_id]/members": {
       schema: MembersAdd,

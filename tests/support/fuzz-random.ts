@@ -4,9 +4,9 @@
  * whose parts happen to be valid still cannot change the arranged data.
  */
 import { requireAuthSecret } from "@/lib/config";
-import { SerialId } from "@/lib/ota/schemas";
+import { OtaSettingsUpdate, SerialId } from "@/lib/ota/schemas";
 import { signDownloadUrl } from "@/lib/ota/signed-url";
-import { A_DEVICES, A_GROUP, b, B_DEVICE, B_GROUP, ids, junkAuth, type Actor } from "./fuzz-arrange";
+import { A_DEVICES, A_GROUP, b, B_DEVICE, B_GROUP, ids, junkAuth, kids, UNKNOWN_KID, type Actor } from "./fuzz-arrange";
 import {
   CONTENT_LENGTHS,
   CONTENT_TYPES,
@@ -46,14 +46,62 @@ function paramValue(rng: Rng, r: Route, name: string, actor: Actor): string | st
     return String(useA ? rng.pick([ids.fwStored, ids.fwUrl]) : ids.fwB);
   }
   if (name === "group_id") return useA ? A_GROUP : B_GROUP;
+  if (name === "kid") {
+    const real = r.path.startsWith("/customer/ota/signing-keys")
+      ? rng.pick(useA ? kids.signingA : kids.signingB)
+      : useA
+        ? kids.releaseA
+        : kids.releaseB;
+    // Now and then a near miss: the right shape but no such key (case and length matter).
+    return rng.chance(0.25) ? rng.pick(nearKids(real)) : real;
+  }
   return useA ? rng.pick(A_DEVICES) : B_DEVICE;
+}
+
+const swapCase = (s: string) =>
+  s.replace(/[a-z]/i, (ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()));
+const nearKids = (kid: string) => [UNKNOWN_KID, swapCase(kid), `${kid.slice(1)}A`, `${kid}A`, kid.slice(1), ` ${kid}`];
+
+/** Tenant A's actors that may retire keys and change settings: the guards keep them from doing so. */
+const mayWrite = (actor: Actor) => actor === "admin" || actor === "cookie";
+
+/** The body as JSON, if it is JSON (else undefined). */
+function jsonOf(body: Body | undefined): unknown {
+  const text =
+    typeof body === "string" ? body : body instanceof Uint8Array ? Buffer.from(body).toString("utf8") : undefined;
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Keeps a request from changing the arranged data when its parts happen to be valid:
- * no start/pause/abort of the active guard campaign, no removal of a real membership.
+ * no start/pause/abort of the active guard campaign, no removal of a real membership,
+ * no re-key of a real device, no retirement or activation of tenant A's keys by A's admin
+ * (another tenant's kid is left as it is: that must answer 404), and no settings change that
+ * would be allowed (require_signed_firmware: false answers 200; true is refused, 409).
  */
 function guard(c: Case): Case {
+  if (
+    mayWrite(c.actor) &&
+    c.route.method !== "GET" &&
+    c.route.method !== "HEAD" &&
+    [...kids.signingA, kids.releaseA].includes(c.params.kid as string)
+  )
+    return { ...c, params: { ...c.params, kid: UNKNOWN_KID } };
+  if (c.route.name === "PATCH /customer/ota/settings" && (mayWrite(c.actor) || c.actor === "other")) {
+    const json = jsonOf(c.body);
+    const parsed = OtaSettingsUpdate.safeParse(json);
+    if (parsed.success && !parsed.data.require_signed_firmware)
+      return { ...c, body: JSON.stringify({ ...(json as object), require_signed_firmware: true }) };
+  }
+  if (
+    c.route.name === "POST /customer/devices/[device_id]/credentials" &&
+    [...A_DEVICES, B_DEVICE].includes(c.params.device_id as string)
+  )
+    return { ...c, params: { ...c.params, device_id: "fz-missing" } };
   const id = typeof c.params.id === "string" ? SerialId.safeParse(c.params.id) : undefined;
   if (/\/(start|pause|abort)$/.test(c.route.path) && id?.success && id.data === ids.guardCampaign) {
     return { ...c, params: { ...c.params, id: String(ids.doneCampaign) } };
@@ -107,6 +155,8 @@ function randomHeaders(rng: Rng, r: Route): Record<string, string> {
 }
 
 function randomActor(rng: Rng, r: Route): Actor {
+  // The broker's hooks: mostly the broker with its secret, else anyone else (401).
+  if (r.path.startsWith("/mqtt/")) return rng.pick<Actor>(["hook", "hook", "hook", "none", "junk", "admin"]);
   const open = r.path.startsWith("/auth") || r.path === "/health" || r.path.startsWith("/firmware/");
   if (open) return rng.pick<Actor>(["none", "none", "junk", "admin"]);
   const x = rng.next();

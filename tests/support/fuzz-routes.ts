@@ -12,8 +12,10 @@ import * as groupMember from "@/app/customer/device-groups/[group_id]/members/[d
 import * as groupMembers from "@/app/customer/device-groups/[group_id]/members/route";
 import * as group from "@/app/customer/device-groups/[group_id]/route";
 import * as groups from "@/app/customer/device-groups/route";
+import * as deviceCredentials from "@/app/customer/devices/[device_id]/credentials/route";
 import * as deviceOta from "@/app/customer/devices/[device_id]/ota/route";
 import * as device from "@/app/customer/devices/[device_id]/route";
+import * as devicesBulk from "@/app/customer/devices/bulk/route";
 import * as devicesRoute from "@/app/customer/devices/route";
 import * as firmwareDownloadUrl from "@/app/customer/firmware/[id]/download-url/route";
 import * as firmwareOne from "@/app/customer/firmware/[id]/route";
@@ -25,9 +27,18 @@ import * as campaignOne from "@/app/customer/ota/campaigns/[id]/route";
 import * as campaignStart from "@/app/customer/ota/campaigns/[id]/start/route";
 import * as campaignsRoute from "@/app/customer/ota/campaigns/route";
 import * as campaignPreview from "@/app/customer/ota/campaigns/preview/route";
+import * as releaseKey from "@/app/customer/ota/release-keys/[kid]/route";
+import * as releaseKeys from "@/app/customer/ota/release-keys/route";
+import * as otaSettings from "@/app/customer/ota/settings/route";
+import * as signingKeyActivate from "@/app/customer/ota/signing-keys/[kid]/activate/route";
+import * as signingKey from "@/app/customer/ota/signing-keys/[kid]/route";
+import * as signingKeys from "@/app/customer/ota/signing-keys/route";
+import * as signingKeyStatus from "@/app/customer/ota/signing-keys/status/route";
 import * as catchAll from "@/app/customer/[...rest]/route";
 import * as download from "@/app/firmware/[id]/download/route";
 import * as health from "@/app/health/route";
+import * as mqttAcl from "@/app/mqtt/acl/route";
+import * as mqttAuth from "@/app/mqtt/auth/route";
 import * as openapi from "@/app/openapi.json/route";
 import type { Handler } from "./api";
 
@@ -52,14 +63,25 @@ export const MODULES: Record<string, Record<string, unknown>> = {
   "/customer/ota/campaigns/[id]/abort": campaignAbort,
   "/customer/ota/campaigns/[id]/devices": campaignDevices,
   "/customer/ota/campaigns/preview": campaignPreview,
+  "/customer/ota/signing-keys": signingKeys,
+  "/customer/ota/signing-keys/[kid]": signingKey,
+  "/customer/ota/signing-keys/[kid]/activate": signingKeyActivate,
+  "/customer/ota/signing-keys/status": signingKeyStatus,
+  "/customer/ota/release-keys": releaseKeys,
+  "/customer/ota/release-keys/[kid]": releaseKey,
+  "/customer/ota/settings": otaSettings,
   "/customer/devices": devicesRoute,
+  "/customer/devices/bulk": devicesBulk,
   "/customer/devices/[device_id]": device,
+  "/customer/devices/[device_id]/credentials": deviceCredentials,
   "/customer/devices/[device_id]/ota": deviceOta,
   "/customer/device-groups": groups,
   "/customer/device-groups/[group_id]": group,
   "/customer/device-groups/[group_id]/members": groupMembers,
   "/customer/device-groups/[group_id]/members/[device_id]": groupMember,
   "/customer/[...rest]": catchAll,
+  "/mqtt/auth": mqttAuth,
+  "/mqtt/acl": mqttAcl,
 };
 
 export interface Route {

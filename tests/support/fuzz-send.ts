@@ -10,9 +10,14 @@
  *     arranged data is guarded so that even a well-formed request could not change it:
  *     every device and the group are in an active campaign (DELETE → 409), every
  *     firmware is used by a campaign (DELETE → 409), the only campaign that start,
- *     pause and abort are sent to is COMPLETED (→ 400), and body templates name an
- *     existing device, group or firmware version (→ 409) or an unknown device (→ 404);
+ *     pause and abort are sent to is COMPLETED (→ 400), a tenant's own keys are never
+ *     sent to be retired or activated (an unknown kid → 404), no tenant has an unretired release key
+ *     (requiring signed firmware → 409), and body templates name an existing device,
+ *     group, firmware version or release key (→ 409) or an unknown device (→ 404);
  *   - GET and HEAD may also answer 2xx (a fuzzed query or id can be valid: limit=0x10, id " 1");
+ *     so may the POSTs that only read: the campaign preview (a dry run) and the broker's MQTT
+ *     hooks, whose 2xx must be `{"result": "allow" | "deny"}`, and never "allow" from
+ *     /mqtt/auth: no device in the fuzz has credentials, and no case knows the service's password;
  *   - /auth/login and /auth/logout are browser form targets and answer 303 by design (or
  *     413 for a login form over LOGIN_MAX_BODY_BYTES, declared or streamed), /health
  *     answers 200, and the /customer/[...rest] catch-all always 404;
@@ -30,6 +35,7 @@
  */
 import { expect } from "vitest";
 import { LOGIN_MAX_BODY_BYTES } from "@/lib/auth/login";
+import { MqttHookResult } from "@/lib/mqtt/hooks";
 import { actorHeaders, type Actor } from "./fuzz-arrange";
 import type { Route } from "./fuzz-routes";
 
@@ -195,11 +201,18 @@ function verdict(c: Case, o: Outcome): string {
     } else if (
       c.route.method === "GET" ||
       c.route.method === "HEAD" ||
-      c.route.path === "/customer/ota/campaigns/preview"
+      c.route.path === "/customer/ota/campaigns/preview" ||
+      c.route.path.startsWith("/mqtt/")
     ) {
-      // Reads, and the one POST that only reads (a dry run): 2xx or 4xx, and the database unchanged.
+      // Reads, and the POSTs that only read (a dry run, the broker's questions): 2xx or 4xx, and the database unchanged.
       if (!(s >= 200 && s < 300) && !(s >= 400 && s < 500)) return "expected 2xx or 4xx";
     } else if (!(s >= 400 && s < 500)) return "a mutating request must be refused with 4xx";
+  }
+  if (s >= 200 && s < 300 && c.route.path.startsWith("/mqtt/")) {
+    const parsed = MqttHookResult.safeParse(o.json);
+    if (!parsed.success) return `hook answer is not {"result": "allow" | "deny"}: ${short(o.text, 200)}`;
+    if (c.route.path === "/mqtt/auth" && parsed.data.result !== "deny")
+      return "the auth hook let in a client without its password";
   }
   if (s >= 400 && !(s === 416 && c.route.path === "/firmware/[id]/download")) {
     const j = o.json as { code?: unknown; detail?: unknown } | undefined;

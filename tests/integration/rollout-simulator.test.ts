@@ -1,6 +1,10 @@
+import { sign } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { withTenant } from "@/lib/db/tenant";
 import { transitionCampaign } from "@/lib/ota/campaigns";
+import { isFinalCampaign } from "@/lib/rules/statuses";
+import { registerReleaseKey, updateOtaSettings } from "@/lib/ota/release-keys";
+import { generateSigningKey, publicJwk, type PublicJwk } from "@/lib/rollout/manifest";
 import { startFleet } from "@/lib/simulator/fleet";
 import { issueSimulatorCredentials, readTenantJwks } from "@/lib/simulator/provision";
 import { testDb } from "../support/db";
@@ -31,7 +35,15 @@ afterAll(async () => {
   await handle.close();
 });
 
-async function rollout(label: string, deviceIds: string[], fields: Record<string, unknown>) {
+async function rollout(
+  label: string,
+  deviceIds: string[],
+  fields: Record<string, unknown>,
+  trust: {
+    releaseKeys?: PublicJwk[];
+    beforeFleet?: (f: { tenantId: string; fwId: number; sha256: string }) => Promise<void>;
+  } = {},
+) {
   const f = await fleetOf(handle, label, deviceIds.length, deviceIds);
   // 1 MiB, so that a download arrives in several chunks and can be cut mid-way (a 64 KiB file
   // often arrived in one chunk, and then no device resumed).
@@ -40,6 +52,7 @@ async function rollout(label: string, deviceIds: string[], fields: Record<string
     size: 1024 * 1024,
     deviceType: "sensor",
   });
+  await trust.beforeFleet?.({ tenantId: f.tenantId, fwId: fw.id, sha256: fw.sha256 });
   const passwords = await issueSimulatorCredentials(handle.db, f.tenantId, deviceIds);
   const jwks = await readTenantJwks(handle.db, f.tenantId, process.env.AUTH_SECRET!);
   const sim = await startFleet({
@@ -49,6 +62,7 @@ async function rollout(label: string, deviceIds: string[], fields: Record<string
       version: "1.0.0",
       password: passwords.get(deviceId),
       jwks,
+      releaseKeys: trust.releaseKeys,
     })),
     mqtt: { url: process.env.MQTT_URL! },
     delayMs: 20,
@@ -123,3 +137,61 @@ it("aborts a campaign where most devices fail, with the reason, and exact counte
     await r.stop();
   }
 }, 40_000);
+
+it("rolls out firmware signed with the operator's release key to devices that carry the key, and not to devices that carry another", async () => {
+  const release = generateSigningKey();
+  const stranger = generateSigningKey();
+  const ids = Array.from({ length: 6 }, (_, i) => `rel-${i}`);
+  const r = await rollout(
+    "sim-release",
+    ids,
+    { rollout_rate: 6, abort_min_devices: 100 },
+    {
+      releaseKeys: [publicJwk(release)],
+      beforeFleet: async ({ tenantId, fwId, sha256 }) => {
+        await withTenant(handle.db, tenantId, async (tx) => {
+          await registerReleaseKey(tx, tenantId, { name: "build", public_key: { ...publicJwk(release) } }, "test");
+          await updateOtaSettings(tx, tenantId, { require_signed_firmware: true });
+        });
+        // The operator's pipeline signs the 64 hex characters of the image's SHA-256
+        // (npm run sign-firmware); the upload check itself is tested in firmware-signed.test.ts.
+        const sig = sign(null, Buffer.from(sha256, "ascii"), release.privateKey).toString("base64url");
+        await handle.sql`UPDATE firmware_versions SET release_signature = ${sig}, release_kid = ${release.kid}
+                         WHERE id = ${fwId}`;
+      },
+    },
+  );
+  try {
+    await r.start();
+    await until(async () => (await campaignState(handle, r.id)).status === "COMPLETED", "COMPLETED", 25_000);
+    expect(await expectExactCounters(handle, r.id)).toMatchObject({ succeeded: 6, failed: 0 });
+  } finally {
+    await r.stop();
+  }
+  // The same image, to devices whose baked-in release key is another one: refused, never installed.
+  const other = await rollout(
+    "sim-release-other",
+    ["x-0", "x-1"],
+    { rollout_rate: 2, abort_min_devices: 100 },
+    {
+      releaseKeys: [publicJwk(stranger)],
+      beforeFleet: async ({ fwId, sha256 }) => {
+        const sig = sign(null, Buffer.from(sha256, "ascii"), release.privateKey).toString("base64url");
+        await handle.sql`UPDATE firmware_versions SET release_signature = ${sig}, release_kid = ${release.kid}
+                         WHERE id = ${fwId}`;
+      },
+    },
+  );
+  try {
+    await other.start();
+    // Its canary fails, so the campaign ends (aborted) with nothing installed.
+    await until(async () => isFinalCampaign((await campaignState(handle, other.id)).status), "the end", 25_000);
+    const end = await expectExactCounters(handle, other.id);
+    expect(end.succeeded).toBe(0);
+    expect(end.failed).toBeGreaterThan(0);
+    const failed = (await deviceRows(handle, other.id)).filter((d) => d.status === "FAILED");
+    expect(failed.every((d) => /release/i.test(d.error_message ?? ""))).toBe(true);
+  } finally {
+    await other.stop();
+  }
+}, 60_000);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { firmwareVersions, otaCampaigns } from "@/lib/db/schema";
 import { expect, test } from "./fixtures";
@@ -6,7 +6,12 @@ import { FirmwarePage } from "./pages/firmware";
 import { seedFirmware } from "./seed";
 import { snap } from "./screenshot";
 
-/** The firmware library: upload with progress, register by URL, filter, copy, delete. */
+/** The firmware library: upload with progress, register by URL, filter, copy, delete; release signatures. */
+
+const sha256Hex = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+/** What `npm run sign-firmware` does: Ed25519 over the 64 lowercase hex characters of the SHA-256, as ASCII; base64url. */
+const releaseSign = (privateKey: KeyObject, sha: string) =>
+  sign(null, Buffer.from(sha, "ascii"), privateKey).toString("base64url");
 
 test("an operator uploads firmware, sees the server's checksum, registers one by URL and deletes one", async ({
   page,
@@ -122,5 +127,75 @@ test("an operator uploads firmware, sees the server's checksum, registers one by
   await library.delete("2.2.0-beta");
   await expect(library.toast("Firmware 2.2.0-beta deleted")).toBeVisible();
   await expect(library.row("2.2.0-beta")).toHaveCount(0);
+  await expect(library.table.getByRole("row")).toHaveCount(3);
+});
+
+test("with signed firmware required, unsigned firmware is refused at the signature field and signed firmware is added", async ({
+  page,
+  signIn,
+}) => {
+  await signIn(page, "admin");
+  // The operator's build pipeline key; its public half registered, and signatures required, through the API.
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const registered = await page.request.post("/customer/ota/release-keys", {
+    data: { name: "e2e pipeline", public_key: publicKey.export({ format: "jwk" }) },
+  });
+  expect(registered.status()).toBe(201);
+  const { kid } = (await registered.json()) as { kid: string };
+  const required = await page.request.patch("/customer/ota/settings", { data: { require_signed_firmware: true } });
+  expect(required.status()).toBe(200);
+
+  const library = new FirmwarePage(page);
+  await library.navigate("Firmware");
+  await library.add.click();
+  const dialog = library.addDialog;
+  await expect(library.releaseSignature).toHaveAccessibleDescription(/^This tenant requires signed firmware/);
+
+  // No signature: the server's 422, beside the signature field.
+  const binary = randomBytes(64 * 1024);
+  const sha = sha256Hex(binary);
+  await library.upload({ version: "4.0.0", deviceType: "signed", name: "fw-4.0.0.bin", buffer: binary });
+  await expect(library.releaseSignature).toHaveAttribute("aria-invalid", "true");
+  await expect(library.releaseSignature).toHaveAccessibleDescription(
+    /^this tenant requires signed firmware: give release_signature/,
+  );
+
+  // Signed over another image's hash: it does not verify, and the field says so.
+  await library.sign({ releaseSignature: releaseSign(privateKey, sha256Hex(Buffer.from("another image"))) });
+  await dialog.getByRole("button", { name: "Upload" }).click();
+  await expect(library.releaseSignature).toHaveAccessibleDescription(
+    "release signature does not verify against any release key",
+  );
+
+  // Signed by the pipeline's key over this image's SHA-256: added, and recorded with the key that verified it.
+  await library.sign({ releaseSignature: releaseSign(privateKey, sha), releaseKid: kid });
+  await dialog.getByRole("button", { name: "Upload" }).click();
+  await expect(dialog.getByText("Firmware 4.0.0 is in the library.")).toBeVisible({ timeout: 20_000 });
+  await dialog.getByRole("button", { name: "Done" }).click();
+
+  // By URL: the signature signs the declared SHA-256, which must then be given.
+  const hosted = sha256Hex(Buffer.from("hosted elsewhere"));
+  await library.add.click();
+  await dialog.getByText("Register a URL").click();
+  await dialog.getByLabel("Version").fill("4.0.1");
+  await dialog.getByLabel("Device type").fill("signed");
+  await dialog.getByLabel("Download URL").fill("https://downloads.example.com/fw-4.0.1.bin");
+  await library.sign({ releaseSignature: releaseSign(privateKey, hosted) });
+  await dialog.getByRole("button", { name: "Register" }).click();
+  await expect(dialog.getByLabel("SHA-256 (optional)")).toHaveAccessibleDescription(
+    "is required with a release_signature: the signature signs the image's SHA-256",
+  );
+  await dialog.getByLabel("SHA-256 (optional)").fill(hosted);
+  await dialog.getByRole("button", { name: "Register" }).click();
+  await expect(dialog.getByText("Firmware 4.0.1 is in the library.")).toBeVisible();
+  await dialog.getByRole("button", { name: "Done" }).click();
+
+  const list = (await (await page.request.get("/customer/firmware")).json()) as {
+    firmware_versions: { version: string; checksum_sha256: string; release_signature: string; release_kid: string }[];
+  };
+  const byVersion = new Map(list.firmware_versions.map((f) => [f.version, f]));
+  expect(byVersion.get("4.0.0")).toMatchObject({ checksum_sha256: sha, release_kid: kid });
+  expect(byVersion.get("4.0.0")!.release_signature).toBe(releaseSign(privateKey, sha));
+  expect(byVersion.get("4.0.1")).toMatchObject({ checksum_sha256: hosted, release_kid: kid });
   await expect(library.table.getByRole("row")).toHaveCount(3);
 });

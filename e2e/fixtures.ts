@@ -1,6 +1,8 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import type { DbHandle } from "@/lib/db/client";
+import type { PublicJwk } from "@/lib/rollout/manifest";
 import { startFleet, type SimulatedFleet } from "@/lib/simulator/fleet";
+import { issueSimulatorCredentials, readTenantJwks } from "@/lib/simulator/provision";
 import { createTestTenant, testDb, type TestTenant } from "../tests/support/db";
 import { blockingViolations, type A11yViolation } from "./a11y";
 import { LoginPage } from "./pages/login";
@@ -14,8 +16,13 @@ export const test = base.extend<
   {
     tenant: TestTenant;
     signIn: (page: Page, role?: "admin" | "operator" | "viewer") => Promise<void>;
-    /** Starts simulated devices (the real simulator) for this test's tenant; stopped after the test. */
-    simulate: (deviceIds: string[], opts?: { delayMs?: number }) => Promise<SimulatedFleet>;
+    /**
+     * Starts simulated devices (the real simulator) for this test's tenant, registered devices
+     * provisioned as at registration: new credentials of their own and the tenant's JWKS, so
+     * that each verifies every manifest (and, given `releaseKeys`, every release signature).
+     * Stopped after the test.
+     */
+    simulate: (deviceIds: string[], opts?: { delayMs?: number; releaseKeys?: PublicJwk[] }) => Promise<SimulatedFleet>;
     /**
      * Checks the page as it is now with axe-core; a serious or critical violation fails
      * the test at its end (a soft assertion), so that one run lists every page's.
@@ -35,11 +42,24 @@ export const test = base.extend<
   tenant: async ({ db }, use) => {
     await use(await createTestTenant(db, "e2e"));
   },
-  simulate: async ({ tenant }, use) => {
+  simulate: async ({ db, tenant }, use) => {
     const fleets: SimulatedFleet[] = [];
     await use(async (deviceIds, opts = {}) => {
+      // The server's own secret: a signing key this creates must be one the worker can decrypt.
+      const authSecret = process.env.AUTH_SECRET;
+      if (!authSecret) throw new Error("AUTH_SECRET is not set: run the e2e tests through scripts/test.ts");
+      // New credentials, as a factory line would hold them (the open test broker just carries them).
+      const passwords = await issueSimulatorCredentials(db.db, tenant.tenantId, deviceIds);
+      const jwks = await readTenantJwks(db.db, tenant.tenantId, authSecret);
       const fleet = await startFleet({
-        devices: deviceIds.map((deviceId) => ({ tenantId: tenant.tenantId, deviceId, version: null })),
+        devices: deviceIds.map((deviceId) => ({
+          tenantId: tenant.tenantId,
+          deviceId,
+          version: null,
+          password: passwords.get(deviceId),
+          jwks,
+          releaseKeys: opts.releaseKeys,
+        })),
         mqtt: { url: process.env.MQTT_URL! },
         delayMs: opts.delayMs ?? 150,
       });

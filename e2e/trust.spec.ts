@@ -6,12 +6,12 @@ import { deviceSecretMatches } from "@/lib/mqtt/identity";
 import { expect, test } from "./fixtures";
 import { CredentialsDialog, DevicePage, DevicesPage, downloaded } from "./pages/devices";
 import { TrustPage } from "./pages/trust";
-import { snap } from "./screenshot";
+import { calmSnap, snap } from "./screenshot";
 
 /**
  * Device trust from the operator's side: credentials shown once at registration, by CSV
  * import and on re-keying (each checked against the hash the server stored: the password
- * shown is the one that works); the signing keys' JWKS, rotation and retirement; release
+ * shown is the one that works); the signing keys' JWKS, two-step rotation and retirement; release
  * keys and "Require signed firmware"; and a viewer who sees all of it and can change none.
  */
 
@@ -148,7 +148,7 @@ test("issuing new credentials: confirmed, shown once, and the old password stops
   await expect(shown.dialog).toBeHidden();
 });
 
-test("the Device trust page: the JWKS, rotation and retirement, release keys, and requiring signed firmware", async ({
+test("the Device trust page: the JWKS, a two-step rotation and retirement, release keys, and requiring signed firmware", async ({
   page,
   signIn,
 }) => {
@@ -156,27 +156,56 @@ test("the Device trust page: the JWKS, rotation and retirement, release keys, an
   const trust = new TrustPage(page);
   await trust.navigate("Device trust");
   await expect(trust.heading("Device trust", 1)).toBeVisible();
+  await expect(trust.signingKeysSection).toContainText("Rotating the key takes three steps");
+  await expect(trust.signingKeysSection).toContainText("Give your devices the new JWKS");
 
   // The signing keys are the JWKS the API serves, the active key first.
   await expect(trust.signingKeys.getByRole("row")).toHaveCount(2);
-  const api = (await (await page.request.get("/customer/ota/signing-keys")).json()) as { keys: { kid: string }[] };
+  const jwks = async () =>
+    (await (await page.request.get("/customer/ota/signing-keys")).json()) as { keys: { kid: string }[] };
+  const api = await jwks();
   expect(await trust.shownJwks()).toEqual(api);
   const first = api.keys[0]!.kid;
-  await expect(trust.signingKeys.getByRole("row").nth(1)).toContainText(first);
-  await expect(trust.signingKeys.getByRole("row").nth(1)).toContainText("Active: signs commands");
+  await expect(trust.signingKeyRow(first)).toContainText("Active: signs commands");
   await expect(page.getByRole("button", { name: "Copy JWKS" })).toBeVisible();
-  // The last key cannot be retired: no button for it.
-  await expect(trust.signingKeys.getByRole("button", { name: /^Retire/ })).toHaveCount(0);
+  // The only key signs: it can be neither activated again nor retired.
+  await expect(trust.signingKeys.getByRole("button", { name: /^(Activate|Retire)/ })).toHaveCount(0);
 
-  await trust.rotate.click();
-  await trust.confirm("Rotate the signing key?", "Rotate signing key");
+  // Step 1: a staged key joins the JWKS (devices given it from now on trust it) but does not sign.
+  await trust.stage.click();
   await expect(trust.signingKeys.getByRole("row")).toHaveCount(3);
-  await expect(trust.signingKeys.getByRole("row").nth(2)).toContainText(first);
-  await expect(trust.signingKeys.getByRole("row").nth(2)).toContainText("Verifies until retired");
-  await trust.signingKeys.getByRole("button", { name: `Retire key ${first}` }).click();
-  await trust.confirm("Retire this signing key?", "Retire key");
+  const staged = (await jwks()).keys.map((k) => k.kid).find((kid) => kid !== first)!;
+  await expect(trust.toast(`Key ${staged} staged: give devices the new JWKS, then activate it`)).toBeVisible();
+  await expect(trust.signingKeyRow(staged)).toContainText("Staged: not signing yet");
+  await expect(trust.signingKeyRow(first)).toContainText("Active: signs commands");
+  expect((await jwks()).keys.map((k) => k.kid)).toEqual([first, staged]);
+  expect(await trust.shownJwks()).toEqual(await jwks());
+  // The active key cannot go while the other is only staged: the fleet does not trust that one yet.
+  await expect(trust.signingKeyRow(first).getByRole("button", { name: /^Retire/ })).toHaveCount(0);
+  await expect(trust.signingKeyRow(staged).getByRole("button", { name: `Retire key ${staged}` })).toBeVisible();
+  await calmSnap(page, "device-trust-staged-key", () =>
+    expect(trust.signingKeyRow(staged).getByRole("button", { name: `Activate key ${staged}` })).toBeVisible(),
+  );
+
+  // Step 3 (step 2 is the operator's: the devices get the JWKS): the staged key signs from now on.
+  await trust.activate(staged);
+  await expect(trust.toast(`Signing key ${staged} is active`)).toBeVisible();
+  await expect(trust.signingKeyRow(staged)).toContainText("Active: signs commands");
+  await expect(trust.signingKeyRow(first)).toContainText("Previous: verifies what it signed until retired");
+  await expect(trust.signingKeys.getByRole("row").nth(1)).toContainText(staged);
+  const status = (await (await page.request.get("/customer/ota/signing-keys/status")).json()) as {
+    keys: { kid: string; status: string }[];
+  };
+  expect(status.keys.map((k) => [k.kid, k.status])).toEqual([
+    [staged, "active"],
+    [first, "previous"],
+  ]);
+
+  // Then the old key is retired: it leaves the JWKS.
+  await trust.retireSigningKey(first);
   await expect(trust.signingKeys.getByRole("row")).toHaveCount(2);
   await expect(trust.signingKeys).not.toContainText(first);
+  expect((await jwks()).keys.map((k) => k.kid)).toEqual([staged]);
 
   // Requiring signed firmware needs a release key first: the server's 409 is shown.
   await expect(trust.requireSigned).toHaveAttribute("aria-checked", "false");
@@ -214,9 +243,9 @@ test("a viewer sees device trust but can change none of it, nor register, import
   page,
   signIn,
 }) => {
-  // An admin's session arranges a second signing key, so that retiring would be possible.
+  // An admin's session arranges a staged key, so that activating and retiring would be possible.
   await signIn(page, "admin");
-  // The first read creates the tenant's key; the rotation adds a second.
+  // The first read creates the tenant's key; staging adds a second.
   expect((await page.request.get("/customer/ota/signing-keys")).status()).toBe(200);
   expect((await page.request.post("/customer/ota/signing-keys")).status()).toBe(201);
   expect((await page.request.post("/customer/devices", { data: { device_id: "seen-01" } })).status()).toBe(201);
@@ -226,8 +255,9 @@ test("a viewer sees device trust but can change none of it, nor register, import
   const trust = new TrustPage(page);
   await trust.goto();
   await expect(trust.signingKeys.getByRole("row")).toHaveCount(3);
+  await expect(trust.signingKeys).toContainText("Staged: not signing yet");
   await expect(page.getByRole("button", { name: "Copy JWKS" })).toBeVisible();
-  await expect(page.getByRole("button", { name: /^(Rotate|Retire|Add release key)/ })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /^(Stage|Activate|Retire|Add release key)/ })).toHaveCount(0);
   await expect(trust.requireSigned).toBeDisabled();
   await expect(page.getByText("Only an admin can change this.")).toBeVisible();
 

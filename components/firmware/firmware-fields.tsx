@@ -71,8 +71,8 @@ export function ReleaseSignatureFields({ errors, covers }: { errors: Record<stri
         className="font-mono text-xs"
         hint={
           <>
-            {required ? "This tenant requires signed firmware: " : ""}the {covers} signed with a release key, as{" "}
-            <code className="font-mono">npm run sign-firmware</code> prints it.
+            {required ? `This tenant requires signed firmware: the ${covers}` : `The ${covers}`} signed with a release
+            key, as <code className="whitespace-nowrap font-mono">npm run sign-firmware</code> prints it.
           </>
         }
         error={errors.release_signature}

@@ -3,12 +3,13 @@
 import { useState, type FormEvent } from "react";
 import { conflictMessage, fieldErrors, formError } from "@/components/ui/api-errors";
 import { Button } from "@/components/ui/button";
-import { FormError, TextAreaField, TextField } from "@/components/ui/field";
+import { FormError, TextField } from "@/components/ui/field";
 import { formatBytes } from "@/components/ui/format";
 import { useUploadFirmware } from "@/lib/api-client/firmware";
 import type { Firmware } from "@/lib/api-client/types";
+import { ReleaseSignatureFields, SHARED_FIELDS, sharedFieldValues, VersionFields } from "./firmware-fields";
 
-const FIELDS = ["version", "device_type", "description", "file"] as const;
+const FIELDS = [...SHARED_FIELDS, "file"] as const;
 
 /** Uploads a binary with its metadata; the bar follows the bytes sent (XHR progress). */
 export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) => void; onCancel: () => void }) {
@@ -22,16 +23,11 @@ export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmwar
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     if (!file) return;
-    const form = new FormData(e.currentTarget);
-    const text = (name: string) => String(form.get(name) ?? "").trim() || null;
     setProgress(0);
     upload.mutate(
       {
-        meta: {
-          version: String(form.get("version") ?? "").trim(),
-          device_type: text("device_type"),
-          description: text("description"),
-        },
+        // The release signature goes inside the metadata part, like the rest.
+        meta: sharedFieldValues(new FormData(e.currentTarget)),
         file,
         onProgress: setProgress,
       },
@@ -42,25 +38,7 @@ export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmwar
 
   return (
     <form onSubmit={submit} className="space-y-4" aria-label="Upload firmware">
-      <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          label="Version"
-          name="version"
-          required
-          maxLength={50}
-          placeholder="2.1.0"
-          error={errors.version ?? duplicate}
-        />
-        <TextField
-          label="Device type"
-          name="device_type"
-          maxLength={50}
-          placeholder="Any"
-          hint="Leave empty for any type."
-          error={errors.device_type}
-        />
-      </div>
-      <TextAreaField label="Description" name="description" placeholder="What changed" error={errors.description} />
+      <VersionFields errors={errors} versionError={duplicate} />
       <TextField
         label="Firmware file"
         name="file"
@@ -75,6 +53,7 @@ export function UploadFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmwar
         error={errors.file}
         className="file:mr-3 file:rounded file:border-0 file:bg-slate-100 file:px-2.5 file:py-1 file:text-sm file:font-medium file:text-slate-700"
       />
+      <ReleaseSignatureFields errors={errors} covers="file's SHA-256" />
       {upload.isPending && <UploadProgress fraction={progress} />}
       <FormError>{duplicate ? undefined : formError(upload.error, FIELDS)}</FormError>
       <div className="flex justify-end gap-2">

@@ -3,11 +3,12 @@
 import type { FormEvent } from "react";
 import { conflictMessage, fieldErrors, formError } from "@/components/ui/api-errors";
 import { Button } from "@/components/ui/button";
-import { FormError, TextAreaField, TextField } from "@/components/ui/field";
+import { FormError, TextField } from "@/components/ui/field";
 import { useRegisterFirmware } from "@/lib/api-client/firmware";
 import type { Firmware } from "@/lib/api-client/types";
+import { ReleaseSignatureFields, SHARED_FIELDS, sharedFieldValues, VersionFields } from "./firmware-fields";
 
-const FIELDS = ["version", "device_type", "description", "file_url", "checksum_sha256", "file_size_bytes"] as const;
+const FIELDS = [...SHARED_FIELDS, "file_url", "checksum_sha256", "file_size_bytes"] as const;
 
 /** Registers a binary hosted elsewhere; checksum and size are the operator's word for it. */
 export function UrlFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) => void; onCancel: () => void }) {
@@ -23,9 +24,7 @@ export function UrlFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) 
     const size = text("file_size_bytes");
     register.mutate(
       {
-        version: String(form.get("version") ?? "").trim(),
-        device_type: text("device_type"),
-        description: text("description"),
+        ...sharedFieldValues(form),
         file_url: String(form.get("file_url") ?? "").trim(),
         ...(text("checksum_sha256") ? { checksum_sha256: text("checksum_sha256")! } : {}),
         ...(size ? { file_size_bytes: Number(size) } : {}),
@@ -37,25 +36,7 @@ export function UrlFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) 
 
   return (
     <form onSubmit={submit} className="space-y-4" aria-label="Register firmware by URL">
-      <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          label="Version"
-          name="version"
-          required
-          maxLength={50}
-          placeholder="2.1.0"
-          error={errors.version ?? duplicate}
-        />
-        <TextField
-          label="Device type"
-          name="device_type"
-          maxLength={50}
-          placeholder="Any"
-          hint="Leave empty for any type."
-          error={errors.device_type}
-        />
-      </div>
-      <TextAreaField label="Description" name="description" placeholder="What changed" error={errors.description} />
+      <VersionFields errors={errors} versionError={duplicate} />
       <TextField
         label="Download URL"
         name="file_url"
@@ -84,6 +65,7 @@ export function UrlFirmwareForm({ onAdded, onCancel }: { onAdded: (f: Firmware) 
           error={errors.file_size_bytes}
         />
       </div>
+      <ReleaseSignatureFields errors={errors} covers="SHA-256 above" />
       <FormError>{duplicate ? undefined : formError(register.error, FIELDS)}</FormError>
       <div className="flex justify-end gap-2">
         <Button onClick={onCancel} disabled={register.isPending}>

@@ -1,29 +1,35 @@
 "use client";
 
-import { useState } from "react";
 import { useCan } from "@/components/session";
 import { errorMessage } from "@/components/ui/api-errors";
 import { Button } from "@/components/ui/button";
-import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { CopyButton } from "@/components/ui/copy-button";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { DataTable, Td, Th } from "@/components/ui/table";
+import { DateTime } from "@/components/ui/time";
 import { useToast } from "@/components/ui/toast";
-import { useRetireSigningKey, useRotateSigningKey, useSigningKeys } from "@/lib/api-client/trust";
+import {
+  useSigningKeys,
+  useSigningKeyStatus,
+  useStageSigningKey,
+  type SigningKeyWithStatus,
+} from "@/lib/api-client/trust";
 import { TrustSection } from "./device-trust";
+import { ActivateSigningKey, RetireSigningKey } from "./signing-key-actions";
 
 /**
- * The tenant's command-signing keys as the JWKS devices are provisioned with. The first
- * key is the active one (the server lists it first); the others still verify until
- * retired, so that devices can move to a new key before the old one goes.
+ * The tenant's command-signing keys. Every key listed is in the JWKS devices are
+ * provisioned with; the active one signs. A rotation is two steps with the fleet in
+ * between (stage, give devices the JWKS, activate), because a device refuses a command
+ * signed by a key it was never given: the page says so where the buttons are.
  */
 export function SigningKeys() {
   const isAdmin = useCan("admin");
-  const q = useSigningKeys();
-  const [rotating, setRotating] = useState(false);
-  const rotate = useRotateSigningKey();
+  const jwksQuery = useSigningKeys();
+  const q = useSigningKeyStatus();
+  const stage = useStageSigningKey();
   const toast = useToast();
-  const jwks = q.data ? JSON.stringify(q.data, null, 2) : "";
+  const jwks = jwksQuery.data ? JSON.stringify(jwksQuery.data, null, 2) : "";
 
   return (
     <TrustSection
@@ -31,21 +37,31 @@ export function SigningKeys() {
       title="Command-signing keys"
       description={
         <>
-          Flotilla signs every command it sends a device with the active key (Ed25519). Provision each device with this
-          JWKS; registration hands it out too.
+          Flotilla signs every command it sends a device with the active key (Ed25519). Devices verify it with this
+          JWKS, which registration and new credentials hand out.
         </>
       }
       actions={
         <>
-          {q.data && <CopyButton text={jwks} label="Copy JWKS" what="JWKS copied" />}
+          {jwksQuery.data && <CopyButton text={jwks} label="Copy JWKS" what="JWKS copied" />}
           {isAdmin && (
-            <Button onClick={() => setRotating(true)} disabled={!q.data}>
-              Rotate signing key
+            <Button
+              onClick={() =>
+                stage.mutate(undefined, {
+                  onSuccess: (k) =>
+                    toast("success", `Key ${k.kid} staged: give devices the new JWKS, then activate it`),
+                  onError: (err) => toast("error", `Could not stage a key: ${errorMessage(err)}`),
+                })
+              }
+              disabled={!q.data || stage.isPending}
+            >
+              {stage.isPending ? "Staging…" : "Stage a new key"}
             </Button>
           )}
         </>
       }
     >
+      <RotationSteps />
       {q.isPending ? (
         <Loading label="Loading signing keys…" />
       ) : q.isError ? (
@@ -57,8 +73,8 @@ export function SigningKeys() {
             head={
               <>
                 <Th>Key ID</Th>
-                <Th>Algorithm</Th>
-                <Th>Use</Th>
+                <Th>Created</Th>
+                <Th>Status</Th>
                 {isAdmin && (
                   <Th>
                     <span className="sr-only">Actions</span>
@@ -67,7 +83,7 @@ export function SigningKeys() {
               </>
             }
           >
-            {q.data.keys.map((k, i) => (
+            {q.data.keys.map((k) => (
               <tr key={k.kid}>
                 <Td className="whitespace-nowrap">
                   <span className="inline-flex items-center gap-1">
@@ -76,90 +92,91 @@ export function SigningKeys() {
                   </span>
                 </Td>
                 <Td className="whitespace-nowrap">
-                  {k.kty} {k.crv}
+                  <DateTime iso={k.created_at} />
                 </Td>
-                <Td className="whitespace-nowrap">
-                  {i === 0 ? (
-                    <span className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800">
-                      Active: signs commands
-                    </span>
-                  ) : (
-                    <span className="text-slate-600">Verifies until retired</span>
-                  )}
+                <Td>
+                  <KeyStatus signingKey={k} />
                 </Td>
                 {isAdmin && (
-                  <Td className="text-right">
-                    {/* The last key cannot be retired (the server refuses it too): devices would verify nothing. */}
-                    {q.data.keys.length > 1 && <RetireSigningKey kid={k.kid} active={i === 0} />}
+                  <Td className="whitespace-nowrap text-right">
+                    {k.status !== "active" && <ActivateSigningKey signingKey={k} />}
+                    {mayRetire(k, q.data.keys) && <RetireSigningKey signingKey={k} />}
                   </Td>
                 )}
               </tr>
             ))}
           </DataTable>
-          <details className="mt-3 text-sm">
-            <summary className="cursor-pointer font-medium text-slate-700">Show the JWKS</summary>
-            <pre
-              aria-label="JWKS"
-              className="mt-2 max-h-72 overflow-auto rounded-md border border-slate-200 bg-slate-50 p-3 font-mono text-xs text-slate-800"
-            >
-              {jwks}
-            </pre>
-          </details>
+          {jwksQuery.data && (
+            <details className="mt-3 text-sm">
+              <summary className="cursor-pointer font-medium text-slate-700">Show the JWKS</summary>
+              <pre
+                aria-label="JWKS"
+                className="mt-2 max-h-72 overflow-auto rounded-md border border-slate-200 bg-slate-50 p-3 font-mono text-xs text-slate-800"
+              >
+                {jwks}
+              </pre>
+            </details>
+          )}
         </>
       )}
-      <ConfirmDialog
-        open={rotating}
-        title="Rotate the signing key?"
-        confirmLabel="Rotate signing key"
-        pending={rotate.isPending}
-        onClose={() => setRotating(false)}
-        onConfirm={() =>
-          rotate.mutate(undefined, {
-            onSuccess: (k) => toast("success", `New signing key ${k.kid} is active`),
-            onError: (err) => toast("error", `Could not rotate the signing key: ${errorMessage(err)}`),
-            onSettled: () => setRotating(false),
-          })
-        }
-      >
-        <p>
-          A new key signs every command from now on (the worker switches within a minute). Devices that know only the
-          current key refuse those commands until they are given the new JWKS. The current key stays in the JWKS until
-          you retire it.
-        </p>
-      </ConfirmDialog>
     </TrustSection>
   );
 }
 
-function RetireSigningKey({ kid, active }: { kid: string; active: boolean }) {
-  const [open, setOpen] = useState(false);
-  const retire = useRetireSigningKey();
-  const toast = useToast();
+/**
+ * A key may go while another activated key remains to sign (the server refuses the rest
+ * with a 409 and says why; this only spares the button that could not succeed). A staged
+ * key is not trusted by the fleet yet, so it cannot be the one left.
+ */
+const mayRetire = (k: SigningKeyWithStatus, keys: SigningKeyWithStatus[]) =>
+  keys.some((o) => o.kid !== k.kid && o.status !== "staged");
+
+function RotationSteps() {
   return (
-    <>
-      <Button size="sm" variant="ghost" className="text-red-700!" onClick={() => setOpen(true)}>
-        Retire<span className="sr-only"> key {kid}</span>
-      </Button>
-      <ConfirmDialog
-        open={open}
-        title="Retire this signing key?"
-        confirmLabel="Retire key"
-        pending={retire.isPending}
-        onClose={() => setOpen(false)}
-        onConfirm={() =>
-          retire.mutate(kid, {
-            onSuccess: () => toast("success", `Signing key ${kid} retired`),
-            onError: (err) => toast("error", `Could not retire ${kid}: ${errorMessage(err)}`),
-            onSettled: () => setOpen(false),
-          })
-        }
-      >
-        <p>
-          Key <code className="font-mono break-all">{kid}</code> leaves the JWKS for good: commands it signed no longer
-          verify.
-          {active && " It is the active key: the newest of the others signs commands from now on."}
-        </p>
-      </ConfirmDialog>
-    </>
+    <div className="mb-4 rounded-lg border border-slate-200 bg-slate-50 p-4 text-sm text-slate-700">
+      <p className="font-medium text-slate-900">Rotating the key takes three steps</p>
+      <ol className="mt-2 list-decimal space-y-1 pl-5">
+        <li>
+          <strong className="font-medium">Stage a new key.</strong> It joins the JWKS at once but signs nothing yet.
+        </li>
+        <li>
+          <strong className="font-medium">Give your devices the new JWKS:</strong> issue them new credentials (the
+          answer carries it) or deliver it through your own channel. Devices registered from now on get it anyway.
+        </li>
+        <li>
+          <strong className="font-medium">Activate the new key.</strong> It signs every command from then on; a device
+          that was not given it refuses those commands. The previous key stays in the JWKS, verifying what it signed,
+          until you retire it.
+        </li>
+      </ol>
+    </div>
   );
+}
+
+function KeyStatus({ signingKey: k }: { signingKey: SigningKeyWithStatus }) {
+  if (k.status === "active") {
+    return (
+      <>
+        <span className="whitespace-nowrap rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800">
+          Active: signs commands
+        </span>
+        {k.activated_at && (
+          <span className="mt-0.5 block text-xs text-slate-500">
+            since <DateTime iso={k.activated_at} />
+          </span>
+        )}
+      </>
+    );
+  }
+  if (k.status === "staged") {
+    return (
+      <>
+        <span className="whitespace-nowrap rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800">
+          Staged: not signing yet
+        </span>
+        <span className="mt-0.5 block text-xs text-slate-500">In the JWKS: give it to devices, then activate.</span>
+      </>
+    );
+  }
+  return <span className="text-slate-600">Previous: verifies what it signed until retired</span>;
 }

@@ -3,8 +3,9 @@ import { AppPage } from "./app-page";
 
 /** /app/trust: command-signing keys, release keys and "Require signed firmware". */
 export class TrustPage extends AppPage {
+  readonly signingKeysSection: Locator;
   readonly signingKeys: Locator;
-  readonly rotate: Locator;
+  readonly stage: Locator;
   readonly jwks: Locator;
   readonly releaseKeys: Locator;
   readonly addReleaseKey: Locator;
@@ -13,8 +14,9 @@ export class TrustPage extends AppPage {
 
   constructor(page: Page) {
     super(page);
+    this.signingKeysSection = page.getByRole("region", { name: "Command-signing keys" });
     this.signingKeys = page.getByRole("table", { name: "Signing keys" });
-    this.rotate = page.getByRole("button", { name: "Rotate signing key" });
+    this.stage = page.getByRole("button", { name: "Stage a new key" });
     this.jwks = page.getByLabel("JWKS", { exact: true });
     this.releaseKeys = page.getByRole("table", { name: "Release keys" });
     this.addReleaseKey = page.getByRole("button", { name: "Add release key" });
@@ -24,6 +26,26 @@ export class TrustPage extends AppPage {
 
   async goto(): Promise<void> {
     await this.page.goto("/app/trust");
+  }
+
+  /** The signing key's row (found by its key ID). */
+  signingKeyRow(kid: string): Locator {
+    return this.signingKeys.getByRole("row").filter({ hasText: kid });
+  }
+
+  /** The second step of a rotation: "Activate" on the key's row, confirmed. */
+  async activate(kid: string): Promise<void> {
+    await this.signingKeyRow(kid)
+      .getByRole("button", { name: `Activate key ${kid}` })
+      .click();
+    await this.confirm("Activate this signing key?", "Activate key");
+  }
+
+  async retireSigningKey(kid: string): Promise<void> {
+    await this.signingKeyRow(kid)
+      .getByRole("button", { name: `Retire key ${kid}` })
+      .click();
+    await this.confirm("Retire this signing key?", "Retire key");
   }
 
   /** The JWKS as the page shows it (the disclosure is opened first). */

@@ -1,7 +1,9 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, apiGet, apiSend } from "./http";
+import type { z } from "zod";
+import type { FirmwareCreate, FirmwareUploadMetadata } from "@/lib/ota/schemas";
+import { ApiError, apiGet, apiSend, parse } from "./http";
 import { firmwareKeys } from "./keys";
 import type { Firmware, FirmwareList } from "./types";
 
@@ -13,15 +15,16 @@ export function useFirmwareList(p: { device_type?: string; limit: number; offset
   });
 }
 
-export interface FirmwareMetadata {
-  version: string;
-  description?: string | null;
-  device_type?: string | null;
-}
+/** The `metadata` part of an upload, as the API takes it (release_signature and release_kid included). */
+export type FirmwareMetadata = z.input<typeof FirmwareUploadMetadata>;
+/** The JSON body of a registration by URL. */
+export type FirmwareRegistration = z.input<typeof FirmwareCreate>;
 
 /**
  * Uploads a binary as multipart (metadata + file) with XMLHttpRequest, because fetch
- * cannot report upload progress. `onProgress` gets 0–1.
+ * cannot report upload progress. `onProgress` gets 0–1. The answer is read as fetch's
+ * would be (`parse`), so a 422 carries the same per-field messages: a release signature
+ * refused inside `metadata` lands beside its field.
  */
 export function uploadFirmware(
   meta: FirmwareMetadata,
@@ -37,23 +40,9 @@ export function uploadFirmware(
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onerror = () => reject(new ApiError(0, "The upload was interrupted", undefined));
     xhr.onload = () => {
-      let body: { detail?: unknown; code?: string } | Firmware | undefined;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = undefined;
-      }
-      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as Firmware);
-      const detail = (body as { detail?: unknown } | undefined)?.detail;
-      const fields: Record<string, string> = {};
-      if (Array.isArray(detail)) for (const d of detail) fields[String(d.loc?.at(-1) ?? "")] = d.msg;
-      const message =
-        typeof detail === "string"
-          ? detail
-          : Object.entries(fields)
-              .map(([k, v]) => `${k}: ${v}`)
-              .join("; ") || `Upload failed (${xhr.status})`;
-      reject(new ApiError(xhr.status, message, (body as { code?: string } | undefined)?.code, fields));
+      // A Response cannot carry status 0 (no answer read): that is an interrupted upload too.
+      if (xhr.status < 200) return reject(new ApiError(0, "The upload was interrupted", undefined));
+      parse<Firmware>(new Response(xhr.responseText || null, { status: xhr.status })).then(resolve, reject);
     };
     xhr.send(form);
   });
@@ -71,8 +60,7 @@ export function useUploadFirmware() {
 export function useRegisterFirmware() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: FirmwareMetadata & { file_url: string; checksum_sha256?: string; file_size_bytes?: number }) =>
-      apiSend<Firmware>("POST", "/customer/firmware", body),
+    mutationFn: (body: FirmwareRegistration) => apiSend<Firmware>("POST", "/customer/firmware", body),
     onSuccess: () => void qc.invalidateQueries({ queryKey: firmwareKeys.all }),
   });
 }

@@ -1,9 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { listSigningKeys } from "@/lib/ota/signing-keys";
 import { apiGet, apiSend } from "./http";
 import { trustKeys } from "./keys";
-import type { OtaSettings, ReleaseKey, ReleaseKeyList, SigningJwk, SigningJwks } from "./types";
+import type { OtaSettings, ReleaseKey, ReleaseKeyList, SigningJwks } from "./types";
 
 /**
  * Device trust, the operator's side: the tenant's command-signing keys (the JWKS devices
@@ -11,6 +12,7 @@ import type { OtaSettings, ReleaseKey, ReleaseKeyList, SigningJwk, SigningJwks }
  * Every change is an admin's; everyone signed in may read.
  */
 
+/** The JWKS exactly as devices are provisioned with it (what "Copy JWKS" copies). */
 export function useSigningKeys() {
   return useQuery({
     queryKey: trustKeys.signingKeys(),
@@ -18,12 +20,42 @@ export function useSigningKeys() {
   });
 }
 
-/** A new signing key; the previous ones stay in the JWKS until retired, so provisioned devices keep verifying. */
-export function useRotateSigningKey() {
+/** The same keys, each with where it is in a rotation (active, staged, previous) and its dates. */
+export type SigningKeyList = Awaited<ReturnType<typeof listSigningKeys>>;
+export type SigningKeyWithStatus = SigningKeyList["keys"][number];
+
+/**
+ * Under the JWKS's key, so that invalidating the signing keys refreshes both views: one
+ * change (a stage, an activation, a retirement) moves both.
+ */
+const signingKeyStatusKey = () => [...trustKeys.signingKeys(), "status"] as const;
+
+export function useSigningKeyStatus() {
+  return useQuery({
+    queryKey: signingKeyStatusKey(),
+    queryFn: ({ signal }) => apiGet<SigningKeyList>("/customer/ota/signing-keys/status", undefined, signal),
+  });
+}
+
+/**
+ * The first step of a rotation: a new key joins the JWKS without signing, so that devices
+ * can be given it before any command they would refuse is signed with it.
+ */
+export function useStageSigningKey() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => apiSend<SigningJwk>("POST", "/customer/ota/signing-keys"),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: trustKeys.signingKeys() }),
+    mutationFn: () => apiSend<SigningKeyWithStatus>("POST", "/customer/ota/signing-keys"),
+    onSettled: () => void qc.invalidateQueries({ queryKey: trustKeys.signingKeys() }),
+  });
+}
+
+/** The second step: the key signs every command from now on (the worker follows within a minute). */
+export function useActivateSigningKey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (kid: string) =>
+      apiSend<SigningKeyWithStatus>("POST", `/customer/ota/signing-keys/${encodeURIComponent(kid)}/activate`),
+    onSettled: () => void qc.invalidateQueries({ queryKey: trustKeys.signingKeys() }),
   });
 }
 

@@ -59,6 +59,16 @@ export function FirmwareAdded({
           )}
         </Row>
         <Row term="Device type">{firmware.device_type ?? <span className="text-slate-500">Any</span>}</Row>
+        <Row term="Release signature">
+          {firmware.release_kid ? (
+            <span>
+              Verified with release key{" "}
+              <code className="font-mono text-xs break-all text-slate-800">{firmware.release_kid}</code>
+            </span>
+          ) : (
+            <span className="text-slate-500">None: devices that carry a release key will refuse it.</span>
+          )}
+        </Row>
       </dl>
       <div className="flex justify-end">
         <Button variant="primary" onClick={onDone}>

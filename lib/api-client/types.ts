@@ -40,7 +40,6 @@ export type DeviceCreated = Awaited<ReturnType<typeof createDevice>>;
 export type IssuedCredentials = Awaited<ReturnType<typeof rekeyDevice>>;
 /** The tenant's command-signing public keys (`GET /customer/ota/signing-keys`), the active key first. */
 export type SigningJwks = Awaited<ReturnType<typeof tenantJwks>>;
-export type SigningJwk = SigningJwks["keys"][number];
 export type ReleaseKeyList = Awaited<ReturnType<typeof listReleaseKeys>>;
 export type ReleaseKey = ReleaseKeyList["release_keys"][number];
 export type OtaSettings = Awaited<ReturnType<typeof getOtaSettings>>;

@@ -46,10 +46,15 @@ export async function storeStream(
     },
   });
   const input = source instanceof Readable ? source : Readable.fromWeb(source as never);
+  const out = fs.createWriteStream(tmp, { flags: "wx" });
   try {
-    await pipeline(input, meter, fs.createWriteStream(tmp, { flags: "wx" }));
+    await pipeline(input, meter, out);
     await fs.promises.rename(tmp, storedPath(dir, key));
   } catch (err) {
+    // pipeline destroys the file stream, which may still be opening its file (an upload cut
+    // off at once): wait until it is closed, or the open lands after the rm and leaves an
+    // empty file in tmp/ (the multipart fuzz caught one).
+    if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
     await fs.promises.rm(tmp, { force: true });
     throw err;
   }

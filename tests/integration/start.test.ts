@@ -35,6 +35,8 @@ function start(ports: { web: number; pg: number; mqtt: number }): Started {
     MQTT_PORT: String(ports.mqtt),
     // A fast tick, so that the demo campaign below takes seconds.
     OTA_TICK_INTERVAL_MS: "1000",
+    // npm test turns the demo fleet off for its own server (scripts/test.ts); this test is about it.
+    SIMULATE_DEVICES: "1",
   });
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { env, detached: true });
   let out = "";

@@ -100,7 +100,7 @@ test("the device page shows its details and OTA history; unknown ids are not fou
   await expect(facts.nth(0)).toHaveText("sensor-v2");
   await expect(facts.nth(1)).toHaveText("2.0.0");
   await expect(facts.nth(2)).toHaveText("3 min ago");
-  await expect(facts.nth(4).getByRole("link")).toHaveText(["EU sensors", "Pilot fleet"]);
+  await expect(device.fact("Groups").getByRole("link")).toHaveText(["EU sensors", "Pilot fleet"]);
 
   const history = device.history;
   const rows = history.getByRole("row");

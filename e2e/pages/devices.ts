@@ -102,6 +102,15 @@ export class DevicePage extends AppPage {
     await this.page.goto(`/app/devices/${deviceId}`);
   }
 
+  /** The value of one fact, found by its term (not by position: facts are added over time). */
+  fact(term: string): Locator {
+    return this.page
+      .getByLabel("Device details")
+      .locator("div")
+      .filter({ has: this.page.getByRole("term").getByText(term, { exact: true }) })
+      .getByRole("definition");
+  }
+
   async delete(deviceId: string): Promise<void> {
     await this.page.getByRole("button", { name: "Delete device" }).click();
     await this.confirm(`Delete device ${deviceId}?`, "Delete device");
